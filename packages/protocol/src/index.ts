@@ -1,0 +1,4 @@
+export * from './cluster.js';
+export * from './errors.js';
+export * from './service-config.js';
+export * from './transport.js';

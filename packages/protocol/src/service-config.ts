@@ -1,0 +1,32 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/**
+ * Settings every service reads from its environment. Each property `fooBar` is read from
+ * `STAR_FOO_BAR` (see `envVarName` in @star/core's config loader).
+ */
+export const ServiceConfig = Type.Object({
+  /** Control-plane Redis. */
+  redisUrl: Type.String({ format: 'uri', pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  /** HTTP listen address and port; port 0 picks a free one (the bound port is logged). */
+  host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  /** Stable identity of this process; defaults to `<service>-<hostname>-<pid>`. */
+  instanceId: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._:-]+$' })),
+  logLevel: Type.Union(
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
+    { default: 'info' },
+  ),
+  /** Shared secret that internal links (chain, manager) present; empty disables the check. */
+  clusterSecret: Type.String({ default: '' }),
+  /** How long SIGTERM waits for in-flight requests before closing anyway. */
+  shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10_000 }),
+});
+export type ServiceConfig = Static<typeof ServiceConfig>;

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+/** One vitest setup for every package: tests beside the code, real servers, generous timeouts. */
+export function starVitestConfig(options: { testTimeout?: number; include?: string[] } = {}) {
+  return defineConfig({
+    test: {
+      include: options.include ?? ['src/**/*.test.ts'],
+      testTimeout: options.testTimeout ?? 30_000,
+      hookTimeout: 60_000,
+      pool: 'forks',
+      reporters: process.env.CI ? ['default'] : ['default'],
+    },
+  });
+}
