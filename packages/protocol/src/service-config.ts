@@ -6,7 +6,7 @@ import { type Static, Type } from '@sinclair/typebox';
  */
 export const ServiceConfig = Type.Object({
   /** Control-plane Redis. */
-  redisUrl: Type.String({ format: 'uri', pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  redisUrl: Type.String({ pattern: '^rediss?://[^\\s]+$', default: 'redis://127.0.0.1:6379' }),
   /** HTTP listen address and port; port 0 picks a free one (the bound port is logged). */
   host: Type.String({ minLength: 1, default: '127.0.0.1' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),

@@ -1,0 +1,44 @@
+import { type Static, type TObject, Type } from '@sinclair/typebox';
+import { ServiceConfig, type ServiceName, StarError } from '@star/protocol';
+import type { Redis } from 'ioredis';
+import { loadConfig } from '../config/load-config.js';
+import { connectRedis, pingRedis } from '../redis/redis-connection.js';
+import { StarService } from './star-service.js';
+
+export interface ServiceContext<C> {
+  service: StarService;
+  config: C;
+  redis: Redis;
+}
+
+/**
+ * What a service's `main.ts` calls: load and check config (exit 1 with the variable named when it is
+ * bad), build the skeleton, connect the control plane, let the service wire its parts, listen, and
+ * handle signals. A service's own settings extend the common ones through `settings`.
+ */
+export async function runService<S extends TObject = TObject<Record<string, never>>>(params: {
+  service: ServiceName;
+  settings?: S;
+  wire?: (context: ServiceContext<ServiceConfig & Static<S>>) => Promise<void> | void;
+}): Promise<ServiceContext<ServiceConfig & Static<S>>> {
+  let config: ServiceConfig & Static<S>;
+  try {
+    const schema = Type.Composite([ServiceConfig, params.settings ?? Type.Object({})]);
+    config = loadConfig(schema) as ServiceConfig & Static<S>;
+  } catch (error) {
+    const starError = StarError.from(error);
+    process.stderr.write(
+      `${JSON.stringify({ level: 'fatal', service: params.service, code: starError.code, msg: starError.message })}\n`,
+    );
+    process.exit(1);
+  }
+  const service = new StarService({ service: params.service, config });
+  const redis = connectRedis(config.redisUrl, service.logger);
+  service.addHealthCheck('redis', () => pingRedis(redis));
+  service.onShutdown('redis', () => redis.quit().catch(() => redis.disconnect()));
+  const context = { service, config, redis };
+  await params.wire?.(context);
+  service.installSignalHandlers();
+  await service.start();
+  return context;
+}
