@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { TestOptions } from './commands/test.js';
+import { buildProgram, type Commands } from './program.js';
+
+/** Parses argv with commands that only record what they were asked to do. */
+async function parse(argv: string[]): Promise<{ calls: Array<[string, TestOptions?]>; exitCode: number }> {
+  const calls: Array<[string, TestOptions?]> = [];
+  const commands: Commands = {
+    test: async (options) => {
+      calls.push(['test', options]);
+      return 0;
+    },
+    up: async () => {
+      calls.push(['up']);
+      return 0;
+    },
+  };
+  const program = buildProgram(commands).exitOverride();
+  // Keep commander's usage errors out of the test output; they still reject.
+  for (const command of [program, ...program.commands])
+    command.exitOverride().configureOutput({ writeErr: () => {} });
+  await program.parseAsync(argv, { from: 'user' });
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = undefined;
+  return { calls, exitCode };
+}
+
+describe('star command line', () => {
+  it('parses `test` with no options', async () => {
+    expect((await parse(['test'])).calls).toEqual([['test', {}]]);
+  });
+
+  it('passes --filter through', async () => {
+    expect((await parse(['test', '--filter', 'x'])).calls).toEqual([['test', { filter: ['x'] }]]);
+  });
+
+  it('collects repeated --filter and --faults', async () => {
+    const { calls } = await parse(['test', '--filter=@star/core', '--filter', '@star/node', '--faults']);
+    expect(calls).toEqual([['test', { filter: ['@star/core', '@star/node'], faults: true }]]);
+  });
+
+  it('dispatches `up`', async () => {
+    expect((await parse(['up'])).calls).toEqual([['up']]);
+  });
+
+  it('rejects unknown options', async () => {
+    await expect(parse(['test', '--bogus'])).rejects.toThrow(/unknown option '--bogus'/);
+  });
+});
