@@ -8,7 +8,9 @@ export function starVitestConfig(options: { testTimeout?: number; include?: stri
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: 60_000,
       pool: 'forks',
-      reporters: process.env.CI ? ['default'] : ['default'],
+      // The JSON report is what `star test` sums up at the end; turbo caches it with the task.
+      reporters: ['default', 'json'],
+      outputFile: { json: 'reports/vitest.json' },
     },
   });
 }

@@ -1,6 +1,7 @@
 import { ensureRedisServer } from '@star/testkit';
 import { findRepoRoot } from '../repo-root.js';
 import { runInherited } from '../run-inherited.js';
+import { clearTestReports, formatTestSummary, readTestReports } from './test-summary.js';
 
 export interface TestOptions {
   /** Run the fault-injection suite (not available yet). */
@@ -21,15 +22,18 @@ export async function testCommand(options: TestOptions): Promise<number> {
     return NOT_AVAILABLE;
   }
   const started = performance.now();
-  const code = await buildAndTest(options.filter ?? []);
+  const root = findRepoRoot();
+  clearTestReports(root);
+  const code = await buildAndTest(root, options.filter ?? []);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`\n${formatTestSummary(readTestReports(root))}`);
   console.log(
     code === 0 ? `star test: passed in ${seconds}s` : `star test: FAILED (exit code ${code}) in ${seconds}s`,
   );
   return code;
 }
 
-async function buildAndTest(filters: string[]): Promise<number> {
+async function buildAndTest(root: string, filters: string[]): Promise<number> {
   try {
     // Tests start real Redis servers; fail early with install instructions rather than in every test.
     await ensureRedisServer();
@@ -43,7 +47,9 @@ async function buildAndTest(filters: string[]): Promise<number> {
     'lint',
     'typecheck',
     'test',
+    // Run every task even after a failure, so one run shows every broken package.
+    '--continue',
     ...filters.map((filter) => `--filter=${filter}`),
   ];
-  return runInherited('pnpm', ['exec', 'turbo', ...turboArgs], { cwd: findRepoRoot() });
+  return runInherited('pnpm', ['exec', 'turbo', ...turboArgs], { cwd: root });
 }

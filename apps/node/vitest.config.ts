@@ -1,3 +1,0 @@
-import { starVitestConfig } from '../../vitest.shared.ts';
-
-export default starVitestConfig();
