@@ -1,3 +1,4 @@
+export * from './chain.js';
 export * from './cluster.js';
 export * from './errors.js';
 export * from './service-config.js';

@@ -1,0 +1,174 @@
+/**
+ * Chain replication messages (DESIGN §3). Every chain message names its shard and carries the
+ * sender's shard term; a receiver drops older terms and fetches the configuration on newer ones.
+ */
+
+export const ChainLimits = {
+  /** Keys are compared and stored as UTF-8; longer keys are refused with BadRequest. */
+  maxKeyBytes: 1024,
+  /** Default largest value; `STAR_MAX_VALUE_BYTES` changes it per node. */
+  defaultMaxValueBytes: 4 * 1024 * 1024,
+} as const;
+
+export type WriteOp = 'put' | 'delete';
+
+/** One entry of a shard's replicated log; identical on every replica that holds it. */
+export interface LogEntry {
+  /** Shard sequence number: assigned by the head, dense, starting at 1. It is the written version. */
+  seq: number;
+  /** Term of the head that assigned `seq`; with `seq` it identifies the entry across reconfigurations. */
+  term: number;
+  op: WriteOp;
+  key: string;
+  /** Value bytes for `put`; absent for `delete`. */
+  value?: Uint8Array;
+  contentType?: string;
+  /** Record metadata after this write, computed once by the head so every replica applies the same. */
+  createdAt: number;
+  modifiedAt: number;
+  modifications: number;
+  /** Who asked, so a retried write is applied once (also after a head change). */
+  clientId?: string;
+  requestId?: number;
+}
+
+/** A record as stored: the newest committed version of a key. */
+export interface StoredRecord {
+  key: string;
+  value: Uint8Array;
+  contentType?: string;
+  version: number;
+  createdAt: number;
+  modifiedAt: number;
+  modifications: number;
+}
+
+/** Metadata a successful write answers with. */
+export interface WriteResult {
+  version: number;
+  createdAt: number;
+  modifiedAt: number;
+  modifications: number;
+}
+
+/** One member of a chain: a node id and the `host:port` its links dial. */
+export interface ChainMember {
+  id: string;
+  address: string;
+}
+
+/** A shard's chain configuration at a term; `chain[0]` is the head, the last member the tail. */
+export interface ChainConfig {
+  shard: number;
+  term: number;
+  chain: ChainMember[];
+}
+
+/** Methods on node links (requests unless marked notify). */
+export const ChainMethods = {
+  /** Client → head: `PutRequest` → `WriteResult`. */
+  put: 'kv.put',
+  /** Client → head: `DeleteRequest` → `WriteResult` (of the tombstone). */
+  delete: 'kv.delete',
+  /** Client → any replica: `GetRequest` → `GetResponse`. */
+  get: 'kv.get',
+  /** Controller → node: `ChainConfig` → `{ term }`. */
+  configure: 'node.configure',
+  /** Controller/tools → node: `{}` → `NodeStatus`. */
+  status: 'node.status',
+  /** Predecessor → successor: `HandshakeRequest` → `HandshakeResponse`. */
+  handshake: 'chain.handshake',
+  /** Predecessor → successor: `AppendRequest` → `{ lastSeq }` once durable. */
+  append: 'chain.append',
+  /** Predecessor → successor: `TruncateRequest` → `{ lastSeq }`. */
+  truncate: 'chain.truncate',
+  /** Successor → predecessor (notify): `AckNotice`. */
+  ack: 'chain.ack',
+  /** Any replica → tail: `{ shard, term }` → `{ commitSeq }` (version query). */
+  commitSeq: 'chain.commitSeq',
+} as const;
+
+export interface ShardAddressed {
+  shard: number;
+}
+
+export interface PutRequest extends ShardAddressed {
+  key: string;
+  value: Uint8Array;
+  contentType?: string;
+  /** Succeed only if the key's current version is this one. */
+  expectedVersion?: number;
+  /** Succeed only if the key does not exist (create-only). */
+  mustNotExist?: boolean;
+  clientId?: string;
+  requestId?: number;
+}
+
+export interface DeleteRequest extends ShardAddressed {
+  key: string;
+  expectedVersion?: number;
+  clientId?: string;
+  requestId?: number;
+}
+
+export interface GetRequest extends ShardAddressed {
+  key: string;
+}
+
+export type GetResponse = { found: false } | ({ found: true } & StoredRecord);
+
+export interface HandshakeRequest extends ShardAddressed {
+  term: number;
+  from: string;
+}
+
+export interface HandshakeResponse {
+  lastSeq: number;
+  /** Term of the entry at `lastSeq` (0 when the log is empty), for the log-matching check. */
+  lastTerm: number;
+  commitSeq: number;
+}
+
+export interface AppendRequest extends ShardAddressed {
+  term: number;
+  entries: LogEntry[];
+  /** The sender's commit point, so a successor learns of commits even without new acks. */
+  commitSeq: number;
+}
+
+export interface TruncateRequest extends ShardAddressed {
+  term: number;
+  /** Drop every entry after this seq (an uncommitted suffix that diverged from the chain). */
+  afterSeq: number;
+}
+
+export interface AckNotice extends ShardAddressed {
+  term: number;
+  commitSeq: number;
+}
+
+export type ShardRole = 'head' | 'middle' | 'tail' | 'single' | 'none';
+
+export interface ShardReplicaStatus {
+  shard: number;
+  term: number;
+  role: ShardRole;
+  chain: string[];
+  lastSeq: number;
+  commitSeq: number;
+  dirtyKeys: number;
+}
+
+export interface NodeStatus {
+  node: string;
+  leaseValidForMs: number;
+  shards: ShardReplicaStatus[];
+}
+
+/** Redis keys of the chain's control plane, shared by nodes and whoever configures chains. */
+export const ChainKeys = {
+  /** JSON `ChainConfig` of a shard: the source of truth a node fetches on a newer term. */
+  shardConfig: (shard: number) => `star:shard:${shard}:config`,
+  /** A node's read lease: `SET ... PX`; the manager treats the node as dead once it expired. */
+  nodeLease: (node: string) => `star:node:${node}:lease`,
+} as const;
