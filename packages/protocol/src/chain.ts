@@ -1,3 +1,5 @@
+import { type Static, Type } from '@sinclair/typebox';
+
 /**
  * Chain replication messages (DESIGN §3). Every chain message names its shard and carries the
  * sender's shard term; a receiver drops older terms and fetches the configuration on newer ones.
@@ -51,18 +53,25 @@ export interface WriteResult {
   modifications: number;
 }
 
+const ShardId = Type.Integer({ minimum: 0 });
+const Key = Type.String({ minLength: 1 });
+const ClientId = Type.String({ minLength: 1, maxLength: 128 });
+const RequestId = Type.Integer({ minimum: 0 });
+
 /** One member of a chain: a node id and the `host:port` its links dial. */
-export interface ChainMember {
-  id: string;
-  address: string;
-}
+export const ChainMember = Type.Object({
+  id: Type.String({ minLength: 1 }),
+  address: Type.String({ minLength: 1 }),
+});
+export type ChainMember = Static<typeof ChainMember>;
 
 /** A shard's chain configuration at a term; `chain[0]` is the head, the last member the tail. */
-export interface ChainConfig {
-  shard: number;
-  term: number;
-  chain: ChainMember[];
-}
+export const ChainConfig = Type.Object({
+  shard: ShardId,
+  term: Type.Integer({ minimum: 1 }),
+  chain: Type.Array(ChainMember, { minItems: 1 }),
+});
+export type ChainConfig = Static<typeof ChainConfig>;
 
 /** Methods on node links (requests unless marked notify). */
 export const ChainMethods = {
@@ -92,28 +101,35 @@ export interface ShardAddressed {
   shard: number;
 }
 
-export interface PutRequest extends ShardAddressed {
-  key: string;
-  value: Uint8Array;
-  contentType?: string;
+export const PutRequest = Type.Object({
+  shard: ShardId,
+  key: Key,
+  value: Type.Uint8Array(),
+  contentType: Type.Optional(Type.String({ maxLength: 256 })),
   /** Succeed only if the key's current version is this one. */
-  expectedVersion?: number;
+  expectedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Succeed only if the key does not exist (create-only). */
-  mustNotExist?: boolean;
-  clientId?: string;
-  requestId?: number;
-}
+  mustNotExist: Type.Optional(Type.Boolean()),
+  clientId: Type.Optional(ClientId),
+  requestId: Type.Optional(RequestId),
+});
+export type PutRequest = Static<typeof PutRequest>;
 
-export interface DeleteRequest extends ShardAddressed {
-  key: string;
-  expectedVersion?: number;
-  clientId?: string;
-  requestId?: number;
-}
+export const DeleteRequest = Type.Object({
+  shard: ShardId,
+  key: Key,
+  expectedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+  clientId: Type.Optional(ClientId),
+  requestId: Type.Optional(RequestId),
+});
+export type DeleteRequest = Static<typeof DeleteRequest>;
 
-export interface GetRequest extends ShardAddressed {
-  key: string;
-}
+export const GetRequest = Type.Object({ shard: ShardId, key: Key });
+export type GetRequest = Static<typeof GetRequest>;
+
+/** Body of the chain-internal requests that only name a shard and a term. */
+export const ShardTerm = Type.Object({ shard: ShardId, term: Type.Integer({ minimum: 0 }) });
+export type ShardTerm = Static<typeof ShardTerm>;
 
 export type GetResponse = { found: false } | ({ found: true } & StoredRecord);
 

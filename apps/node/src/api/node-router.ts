@@ -1,0 +1,93 @@
+import type { LinkRouter } from '@star/core';
+import {
+  type AckNotice,
+  type AppendRequest,
+  ChainConfig,
+  ChainMethods,
+  DeleteRequest,
+  GetRequest,
+  PutRequest,
+  ShardTerm,
+  StarError,
+} from '@star/protocol';
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { ReplicaSet } from '../chain/replica-set.js';
+
+/** Compiles a schema once; `check` throws BadRequest naming the first bad field. */
+function validator<T>(schema: TSchema, what: string): (body: unknown) => T {
+  const compiled = TypeCompiler.Compile(schema);
+  return (body) => {
+    if (compiled.Check(body)) return body as T;
+    const first = compiled.Errors(body).First();
+    throw new StarError('BadRequest', `invalid ${what}: ${first ? `${first.path || '/'} ${first.message}` : 'bad shape'}`);
+  };
+}
+
+const asPut = validator<PutRequest>(PutRequest, 'put');
+const asDelete = validator<DeleteRequest>(DeleteRequest, 'delete');
+const asGet = validator<GetRequest>(GetRequest, 'get');
+const asConfig = validator<ChainConfig>(ChainConfig, 'chain configuration');
+const asShardTerm = validator<ShardTerm>(ShardTerm, 'shard and term');
+
+function isAppend(body: unknown): body is AppendRequest {
+  const b = body as AppendRequest;
+  return typeof b === 'object' && b !== null && Number.isInteger(b.shard) && Array.isArray(b.entries);
+}
+
+/**
+ * The node's link API: client operations (put, delete, get), the controller's `configure`, and the
+ * chain's own messages. Every body is checked before anything is touched; chain messages pass the
+ * term check of their shard first.
+ */
+export function registerNodeApi(router: LinkRouter, replicas: ReplicaSet, status: () => unknown): LinkRouter {
+  return router
+    .handle(ChainMethods.put, (body) => {
+      const request = asPut(body);
+      return replicas.get(request.shard).sequencer.write({ op: 'put', ...request });
+    })
+    .handle(ChainMethods.delete, (body) => {
+      const request = asDelete(body);
+      return replicas.get(request.shard).sequencer.write({ op: 'delete', ...request });
+    })
+    .handle(ChainMethods.get, (body) => {
+      const request = asGet(body);
+      return replicas.get(request.shard).read(request.key);
+    })
+    .handle(ChainMethods.configure, (body) => replicas.configure(asConfig(body)))
+    .handle(ChainMethods.status, () => status())
+    .handle(ChainMethods.handshake, async (body, link) => {
+      const request = asShardTerm(body) as ShardTerm & { from?: unknown };
+      if (typeof request.from !== 'string') throw new StarError('BadRequest', 'handshake without `from`');
+      const replica = replicas.get(request.shard);
+      await replica.checkTerm(request.term);
+      return replica.onHandshake(request.from, link);
+    })
+    .handle(ChainMethods.append, async (body, link) => {
+      if (!isAppend(body)) throw new StarError('BadRequest', 'invalid append');
+      const replica = replicas.get(body.shard);
+      await replica.checkTerm(body.term);
+      return replica.onAppend(body, link);
+    })
+    .handle(ChainMethods.truncate, async (body) => {
+      const request = asShardTerm(body) as ShardTerm & { afterSeq?: unknown };
+      if (!Number.isInteger(request.afterSeq)) throw new StarError('BadRequest', 'truncate without `afterSeq`');
+      const replica = replicas.get(request.shard);
+      await replica.checkTerm(request.term);
+      return replica.onTruncate(request.afterSeq as number);
+    })
+    .handle(ChainMethods.commitSeq, async (body) => {
+      const request = asShardTerm(body);
+      const replica = replicas.get(request.shard);
+      await replica.checkTerm(request.term);
+      return replica.tailCommitSeq();
+    })
+    .on(ChainMethods.ack, async (body) => {
+      const notice = body as AckNotice;
+      if (!Number.isInteger(notice?.shard) || !Number.isInteger(notice?.commitSeq)) return;
+      const replica = replicas.get(notice.shard);
+      // An ack of another term is from a chain that no longer exists: drop it.
+      if (notice.term !== replica.term) return;
+      replica.onAck(notice.commitSeq);
+    });
+}

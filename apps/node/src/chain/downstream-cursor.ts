@@ -1,0 +1,152 @@
+import { type AppendRequest, ChainMethods, type ChainMember, type HandshakeResponse, StarError } from '@star/protocol';
+import type { Logger } from 'pino';
+import type { PeerLinks } from './peer-links.js';
+
+/** What the cursor needs from the replica it streams for. */
+export interface CursorSource {
+  readonly shard: number;
+  readonly term: number;
+  readonly lastSeq: number;
+  readonly commitSeq: number;
+  entryTerm(seq: number): number | undefined;
+  entriesFrom(seq: number, limit: number): AppendRequest['entries'];
+  /** The successor reported a commit point during the handshake (acks lost while disconnected). */
+  onAck(commitSeq: number): void;
+}
+
+const MAX_BATCH_ENTRIES = 512;
+const MAX_INFLIGHT_BATCHES = 8;
+const RETRY_DELAY_MS = 50;
+
+/**
+ * The predecessor's view of its successor for one shard (Oxia's follower cursor): handshakes on
+ * every (re)connection — the successor states its last entry and the cursor resends the missing
+ * suffix, or first has a diverged uncommitted suffix truncated — then streams new entries in
+ * pipelined batches. Any error restarts the handshake; the log itself is the retry buffer.
+ */
+export class DownstreamCursor {
+  readonly successor: ChainMember;
+  readonly #source: CursorSource;
+  readonly #peers: PeerLinks;
+  readonly #logger: Logger;
+  readonly #nodeId: string;
+  #stopped = false;
+  #sentSeq = -1;
+  #inflight = 0;
+  #wake: (() => void) | undefined;
+  #streaming = false;
+
+  constructor(params: { source: CursorSource; successor: ChainMember; peers: PeerLinks; logger: Logger; nodeId: string }) {
+    this.#source = params.source;
+    this.successor = params.successor;
+    this.#peers = params.peers;
+    this.#nodeId = params.nodeId;
+    this.#logger = params.logger.child({ shard: params.source.shard, successor: params.successor.id });
+    void this.#run();
+  }
+
+  /** Highest seq the successor holds or was sent (-1 before the first handshake). */
+  get sentSeq(): number {
+    return this.#sentSeq;
+  }
+
+  get streaming(): boolean {
+    return this.#streaming;
+  }
+
+  /** New entries are durable locally: send them. */
+  wake(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.wake();
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        await this.#handshake();
+        await this.#stream();
+      } catch (error) {
+        this.#streaming = false;
+        if (this.#stopped) return;
+        const starError = StarError.from(error);
+        this.#logger.debug({ err: starError }, 'successor link interrupted; handshaking again');
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      }
+    }
+  }
+
+  async #handshake(): Promise<void> {
+    const link = await this.#peers.link(this.successor.address);
+    for (;;) {
+      const response = await link.request<HandshakeResponse>(ChainMethods.handshake, {
+        shard: this.#source.shard,
+        term: this.#source.term,
+        from: this.#nodeId,
+      });
+      if (this.#stopped) return;
+      const matches =
+        response.lastSeq === 0 ||
+        (response.lastSeq <= this.#source.lastSeq && this.#source.entryTerm(response.lastSeq) === response.lastTerm);
+      if (matches) {
+        this.#sentSeq = response.lastSeq;
+        this.#source.onAck(Math.min(response.commitSeq, response.lastSeq));
+        this.#streaming = true;
+        this.#logger.debug({ lastSeq: response.lastSeq }, 'successor handshake done');
+        return;
+      }
+      // The successor holds entries this node does not: an uncommitted suffix from an old head.
+      this.#logger.warn(
+        { successorLastSeq: response.lastSeq, successorCommitSeq: response.commitSeq },
+        'successor log diverged; truncating its uncommitted suffix',
+      );
+      await link.request(ChainMethods.truncate, {
+        shard: this.#source.shard,
+        term: this.#source.term,
+        afterSeq: response.commitSeq,
+      });
+    }
+  }
+
+  async #stream(): Promise<void> {
+    const link = await this.#peers.link(this.successor.address);
+    let failure: unknown;
+    while (!this.#stopped && failure === undefined) {
+      if (this.#sentSeq >= this.#source.lastSeq || this.#inflight >= MAX_INFLIGHT_BATCHES) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+        continue;
+      }
+      const entries = this.#source.entriesFrom(this.#sentSeq + 1, MAX_BATCH_ENTRIES);
+      if (entries.length === 0 || entries[0]!.seq !== this.#sentSeq + 1) {
+        throw new StarError('Unavailable', `log no longer holds seq ${this.#sentSeq + 1} for the successor`);
+      }
+      this.#sentSeq = entries.at(-1)!.seq;
+      this.#inflight++;
+      const request: AppendRequest = {
+        shard: this.#source.shard,
+        term: this.#source.term,
+        entries,
+        commitSeq: this.#source.commitSeq,
+      };
+      link.request(ChainMethods.append, request, { timeoutMs: 30_000 }).then(
+        () => {
+          this.#inflight--;
+          this.wake();
+        },
+        (error: unknown) => {
+          this.#inflight--;
+          failure ??= error;
+          this.wake();
+        },
+      );
+    }
+    if (failure !== undefined) throw failure;
+  }
+}

@@ -1,0 +1,336 @@
+import type { Link } from '@star/core';
+import {
+  type AppendRequest,
+  type ChainConfig,
+  ChainMethods,
+  type GetResponse,
+  type HandshakeResponse,
+  type LogEntry,
+  type ShardReplicaStatus,
+  type ShardRole,
+  StarError,
+  type StoredRecord,
+} from '@star/protocol';
+import type { Logger } from 'pino';
+import type { ShardStore } from '../storage/shard-store.js';
+import { CommitSeqQuery } from './commit-seq-query.js';
+import { CommitWaiters } from './commit-waiters.js';
+import { DirtyVersions } from './dirty-versions.js';
+import { DownstreamCursor } from './downstream-cursor.js';
+import { HeadSequencer } from './head-sequencer.js';
+import type { PeerLinks } from './peer-links.js';
+
+/** What a replica needs from the node around it. */
+export interface ReplicaContext {
+  nodeId: string;
+  peers: PeerLinks;
+  logger: Logger;
+  /** Milliseconds of read lease left (0 when lapsed or being revalidated). */
+  leaseValidForMs(): number;
+  /** The shard's configuration as the control plane has it, for messages of a newer term. */
+  fetchConfig(shard: number): Promise<ChainConfig | undefined>;
+  metrics: ReplicaMetrics;
+  maxValueBytes: number;
+}
+
+export interface ReplicaMetrics {
+  onRead(kind: 'clean' | 'dirty'): void;
+  onAppendBatch(entries: number): void;
+}
+
+/**
+ * One shard replica on this node: its durable store, its place in the chain at the current term,
+ * the dirty (uncommitted) suffix in memory, and the protocol of DESIGN §3 — append durably before
+ * forwarding, commit at the tail, acks upstream, CRAQ reads with coalesced version queries.
+ * The head's write path lives in HeadSequencer; the stream to the successor in DownstreamCursor.
+ */
+export class ShardReplica {
+  readonly shard: number;
+  readonly store: ShardStore;
+  readonly dirty = new DirtyVersions();
+  readonly sequencer: HeadSequencer;
+  readonly #context: ReplicaContext;
+  readonly #logger: Logger;
+  readonly #commitWaiters = new CommitWaiters();
+  #config: ChainConfig | undefined;
+  #role: ShardRole = 'none';
+  #cursor: DownstreamCursor | undefined;
+  #upstream: Link | undefined;
+  /** Highest commit point the predecessor told us of: a catching-up tail serves nothing below it. */
+  #upstreamCommitSeq = 0;
+  readonly #commitQuery: CommitSeqQuery;
+  #configuring: Promise<void> | undefined;
+
+  constructor(shard: number, store: ShardStore, context: ReplicaContext) {
+    this.shard = shard;
+    this.store = store;
+    this.#context = context;
+    this.#logger = context.logger.child({ shard });
+    for (const entry of store.uncommittedEntries()) this.dirty.add(entry);
+    this.#commitQuery = new CommitSeqQuery(() => this.#queryTail());
+    this.sequencer = new HeadSequencer(this, context.maxValueBytes);
+    const saved = store.loadConfig();
+    if (saved) this.#apply(saved);
+  }
+
+  get term(): number {
+    return this.#config?.term ?? 0;
+  }
+
+  get role(): ShardRole {
+    return this.#role;
+  }
+
+  get config(): ChainConfig | undefined {
+    return this.#config;
+  }
+
+  get lastSeq(): number {
+    return this.store.lastSeq;
+  }
+
+  get commitSeq(): number {
+    return this.store.commitSeq;
+  }
+
+  get isHead(): boolean {
+    return this.#role === 'head' || this.#role === 'single';
+  }
+
+  get isTail(): boolean {
+    return this.#role === 'tail' || this.#role === 'single';
+  }
+
+  status(): ShardReplicaStatus {
+    return {
+      shard: this.shard,
+      term: this.term,
+      role: this.#role,
+      chain: this.#config?.chain.map((member) => member.id) ?? [],
+      lastSeq: this.lastSeq,
+      commitSeq: this.commitSeq,
+      dirtyKeys: this.dirty.keyCount,
+    };
+  }
+
+  // --- configuration and terms -------------------------------------------------------------
+
+  /** Applies a chain configuration; an older term is refused, the same term is a no-op. */
+  configure(config: ChainConfig): { term: number } {
+    if (config.shard !== this.shard) throw new StarError('BadRequest', `configuration is for shard ${config.shard}`);
+    if (config.term < this.term) {
+      throw new StarError('StaleTerm', `shard ${this.shard} is at term ${this.term}, not ${config.term}`, {
+        term: this.term,
+      });
+    }
+    if (config.term === this.term && this.#config !== undefined) return { term: this.term };
+    this.store.saveConfig(config);
+    this.#apply(config);
+    return { term: this.term };
+  }
+
+  #apply(config: ChainConfig): void {
+    this.#config = config;
+    const index = config.chain.findIndex((member) => member.id === this.#context.nodeId);
+    const last = config.chain.length - 1;
+    this.#role = index < 0 ? 'none' : last === 0 ? 'single' : index === 0 ? 'head' : index === last ? 'tail' : 'middle';
+    this.#cursor?.stop();
+    this.#cursor = undefined;
+    this.#upstream = undefined;
+    this.#upstreamCommitSeq = 0;
+    const successor = index >= 0 ? config.chain[index + 1] : undefined;
+    if (successor) {
+      this.#cursor = new DownstreamCursor({
+        source: this,
+        successor,
+        peers: this.#context.peers,
+        logger: this.#logger,
+        nodeId: this.#context.nodeId,
+      });
+    }
+    this.sequencer.resume();
+    // A new tail commits everything it holds: every entry is on every node upstream of it.
+    if (this.isTail) this.#commitUpTo(this.lastSeq);
+    if (this.#role === 'none') {
+      this.#commitWaiters.rejectAll(new StarError('Unavailable', `node left the chain of shard ${this.shard}`));
+    }
+    this.#logger.info({ term: config.term, role: this.#role, chain: config.chain.map((m) => m.id) }, 'chain configured');
+  }
+
+  /**
+   * Every chain message carries the sender's term: older ones are refused; on a newer one this
+   * node fetches the configuration from the control plane before going on.
+   */
+  async checkTerm(term: number): Promise<void> {
+    if (term === this.term) return;
+    if (term < this.term) {
+      throw new StarError('StaleTerm', `shard ${this.shard} is at term ${this.term}; message of term ${term}`, {
+        term: this.term,
+      });
+    }
+    this.#configuring ??= this.#context
+      .fetchConfig(this.shard)
+      .then((config) => {
+        if (config && config.term > this.term) this.configure(config);
+      })
+      .finally(() => {
+        this.#configuring = undefined;
+      });
+    await this.#configuring;
+    if (term !== this.term) {
+      throw new StarError('Unavailable', `shard ${this.shard} has not received the configuration of term ${term}`);
+    }
+  }
+
+  // --- replication: successor side ---------------------------------------------------------
+
+  onHandshake(from: string, link: Link): HandshakeResponse {
+    const predecessor = this.#predecessorId();
+    if (predecessor !== from) {
+      throw new StarError('MisdirectedRequest', `${from} is not the predecessor of this node for shard ${this.shard}`);
+    }
+    this.#upstream = link;
+    link.once('close', () => {
+      if (this.#upstream === link) this.#upstream = undefined;
+    });
+    return {
+      lastSeq: this.lastSeq,
+      lastTerm: this.store.lastTerm,
+      commitSeq: this.commitSeq,
+    };
+  }
+
+  onTruncate(afterSeq: number): { lastSeq: number } {
+    const keep = Math.max(afterSeq, this.commitSeq);
+    this.store.truncateAfter(keep);
+    this.dirty.dropAfter(keep);
+    return { lastSeq: this.lastSeq };
+  }
+
+  onAppend(request: AppendRequest, link: Link): { lastSeq: number } {
+    if (link !== this.#upstream) {
+      throw new StarError('Conflict', `append for shard ${this.shard} on a link without a handshake`);
+    }
+    this.#upstreamCommitSeq = Math.max(this.#upstreamCommitSeq, request.commitSeq);
+    // Entries already held (a resend after a reconnect) are skipped; a gap means a lost batch.
+    const fresh = request.entries.filter((entry) => entry.seq > this.lastSeq);
+    if (fresh.length > 0) {
+      if (fresh[0]!.seq !== this.lastSeq + 1) {
+        throw new StarError('Conflict', `gap in the log of shard ${this.shard}: have ${this.lastSeq}, got ${fresh[0]!.seq}`);
+      }
+      this.appendDurably(fresh);
+    }
+    return { lastSeq: this.lastSeq };
+  }
+
+  /** Appends in one transaction (group commit), then commits (tail) or forwards (others). */
+  appendDurably(entries: LogEntry[]): void {
+    this.store.append(entries);
+    for (const entry of entries) this.dirty.add(entry);
+    this.#context.metrics.onAppendBatch(entries.length);
+    if (this.isTail) this.#commitUpTo(this.lastSeq);
+    else this.#cursor?.wake();
+  }
+
+  /** An ack from downstream: everything up to `commitSeq` is durable at the tail. */
+  onAck(commitSeq: number): void {
+    this.#commitUpTo(Math.min(commitSeq, this.lastSeq));
+  }
+
+  #commitUpTo(seq: number): void {
+    if (seq <= this.commitSeq) return;
+    const entries = this.dirty.takeUpTo(seq);
+    this.store.commit(seq, entries);
+    this.#commitWaiters.release(seq);
+    const upstream = this.#upstream;
+    if (upstream !== undefined && !upstream.closed) {
+      upstream
+        .notify(ChainMethods.ack, { shard: this.shard, term: this.term, commitSeq: seq })
+        .catch((error: unknown) => this.#logger.debug({ err: error }, 'ack not sent; the handshake will carry it'));
+    }
+  }
+
+  waitForCommit(seq: number): Promise<void> {
+    return this.#commitWaiters.wait(seq, this.commitSeq);
+  }
+
+  // --- the cursor's view -------------------------------------------------------------------
+
+  entryTerm(seq: number): number | undefined {
+    const dirtyFirst = this.dirty.firstSeq;
+    if (dirtyFirst !== undefined && seq >= dirtyFirst) return this.dirty.from(seq, 1)[0]?.term;
+    return this.store.entryTerm(seq);
+  }
+
+  entriesFrom(seq: number, limit: number): LogEntry[] {
+    const dirtyFirst = this.dirty.firstSeq;
+    if (dirtyFirst !== undefined && seq >= dirtyFirst) return this.dirty.from(seq, limit);
+    return this.store.readLog(seq, limit);
+  }
+
+  // --- reads (CRAQ) ------------------------------------------------------------------------
+
+  async read(key: string): Promise<GetResponse> {
+    if (this.#role === 'none') {
+      throw new StarError('MisdirectedRequest', `this node serves no replica of shard ${this.shard}`);
+    }
+    if (this.#context.leaseValidForMs() <= 0) {
+      throw new StarError('Unavailable', 'read lease lapsed; this node cannot vouch for its data now');
+    }
+    if (this.isTail && this.lastSeq < this.#upstreamCommitSeq) {
+      throw new StarError('Unavailable', `shard ${this.shard} is catching up (${this.lastSeq}/${this.#upstreamCommitSeq})`);
+    }
+    if (this.dirty.newest(key) === undefined) {
+      this.#context.metrics.onRead('clean');
+      return found(this.store.getCommitted(key));
+    }
+    this.#context.metrics.onRead('dirty');
+    const tailCommit = this.isTail ? this.lastSeq : await this.#commitQuery.fetch();
+    const visible = this.dirty.newestAtOrBelow(key, Math.max(tailCommit, this.commitSeq));
+    if (visible === undefined) return found(this.store.getCommitted(key));
+    return visible.op === 'delete' ? { found: false } : { found: true, ...recordOf(visible) };
+  }
+
+  /** The tail answers version queries with its commit point (never below what it was told). */
+  tailCommitSeq(): { commitSeq: number } {
+    if (!this.isTail) throw new StarError('MisdirectedRequest', `this node is not the tail of shard ${this.shard}`);
+    return { commitSeq: Math.max(this.commitSeq, this.#upstreamCommitSeq) };
+  }
+
+  async #queryTail(): Promise<number> {
+    const tail = this.#config?.chain.at(-1);
+    if (tail === undefined) throw new StarError('Unavailable', `shard ${this.shard} has no chain`);
+    const response = await this.#context.peers
+      .client(tail.address)
+      .request<{ commitSeq: number }>(ChainMethods.commitSeq, { shard: this.shard, term: this.term }, { timeoutMs: 5_000 });
+    return response.commitSeq;
+  }
+
+  #predecessorId(): string | undefined {
+    const chain = this.#config?.chain ?? [];
+    const index = chain.findIndex((member) => member.id === this.#context.nodeId);
+    return index > 0 ? chain[index - 1]!.id : undefined;
+  }
+
+  close(): void {
+    this.#cursor?.stop();
+    this.#commitWaiters.rejectAll(new StarError('Unavailable', 'node shutting down'));
+    this.store.close();
+  }
+}
+
+function recordOf(entry: LogEntry): StoredRecord {
+  return {
+    key: entry.key,
+    value: entry.value ?? new Uint8Array(),
+    ...(entry.contentType === undefined ? {} : { contentType: entry.contentType }),
+    version: entry.seq,
+    createdAt: entry.createdAt,
+    modifiedAt: entry.modifiedAt,
+    modifications: entry.modifications,
+  };
+}
+
+function found(record: StoredRecord | undefined): GetResponse {
+  return record === undefined ? { found: false } : { found: true, ...record };
+}

@@ -1,0 +1,88 @@
+import { ChainKeys } from '@star/protocol';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+export interface ReadLeaseOptions {
+  leaseMs: number;
+  renewEveryMs: number;
+}
+
+/**
+ * The node's read lease (DESIGN §3.8): renewed in Redis with `SET ... PX`, and counted locally from
+ * *before* each renewal was sent, on the monotonic clock — so the local lease always ends no later
+ * than the Redis key, and the manager, which reconfigures only after the key expired plus a margin,
+ * can never remove a node that still believes it may serve reads. After a lapse (a pause, a
+ * partition, a restart) the node revalidates its shard configurations before serving again.
+ */
+export class ReadLease {
+  readonly #redis: Redis;
+  readonly #key: string;
+  readonly #value: string;
+  readonly #options: ReadLeaseOptions;
+  readonly #logger: Logger;
+  readonly #revalidate: () => Promise<void>;
+  #expiresAt = 0;
+  #revalidating = false;
+  #timer: NodeJS.Timeout | undefined;
+  #renewing = false;
+
+  constructor(params: {
+    redis: Redis;
+    nodeId: string;
+    instanceId: string;
+    options: ReadLeaseOptions;
+    logger: Logger;
+    /** Runs after a lapse, before reads are served again. */
+    revalidate: () => Promise<void>;
+  }) {
+    this.#redis = params.redis;
+    this.#key = ChainKeys.nodeLease(params.nodeId);
+    this.#value = params.instanceId;
+    this.#options = params.options;
+    this.#logger = params.logger.child({ component: 'lease' });
+    this.#revalidate = params.revalidate;
+  }
+
+  start(): void {
+    void this.renew();
+    this.#timer = setInterval(() => void this.renew(), this.#options.renewEveryMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#expiresAt = 0;
+  }
+
+  validForMs(): number {
+    if (this.#revalidating) return 0;
+    return Math.max(0, this.#expiresAt - performance.now());
+  }
+
+  async renew(): Promise<void> {
+    if (this.#renewing) return;
+    this.#renewing = true;
+    const sentAt = performance.now();
+    const lapsed = sentAt >= this.#expiresAt;
+    try {
+      await this.#redis.set(this.#key, this.#value, 'PX', this.#options.leaseMs);
+      if (lapsed) {
+        // Reads stay refused until the configuration is known current; a failure leaves it lapsed.
+        this.#revalidating = true;
+        try {
+          await this.#revalidate();
+          this.#expiresAt = sentAt + this.#options.leaseMs;
+          this.#logger.info('read lease acquired; configuration revalidated');
+        } finally {
+          this.#revalidating = false;
+        }
+      } else {
+        this.#expiresAt = sentAt + this.#options.leaseMs;
+      }
+    } catch (error) {
+      this.#logger.warn({ err: error, validForMs: this.validForMs() }, 'read lease renewal failed');
+    } finally {
+      this.#renewing = false;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { LinkRouter, linkServer, type ServiceContext } from '@star/core';
+import { type ChainConfig, ChainKeys, type ServiceConfig } from '@star/protocol';
+import { PeerLinks } from './chain/peer-links.js';
+import { ReplicaSet } from './chain/replica-set.js';
+import { registerNodeApi } from './api/node-router.js';
+import { mountStatus } from './http/status-route.js';
+import { ReadLease } from './lease/read-lease.js';
+import { createNodeMetrics } from './metrics/node-metrics.js';
+import type { NodeSettings } from './node-settings.js';
+import { ShardDirectory } from './storage/shard-directory.js';
+
+/**
+ * Wires a chain node: shard stores in the data dir, the replicas over them, the read lease, links
+ * to peer nodes, the link API, `/status` and the node's metrics. Returns nothing: the parts live as
+ * long as the service and are closed by its shutdown steps.
+ */
+export async function wireNode({ service, config, redis }: ServiceContext<ServiceConfig & NodeSettings>): Promise<void> {
+  const nodeId = config.nodeId ?? service.instanceId;
+  const logger = service.logger.child({ node: nodeId });
+  const directory = new ShardDirectory(config.dataDir, { synchronous: config.synchronous });
+  let replicas: ReplicaSet | undefined;
+  const metrics = createNodeMetrics(service.metrics, () => replicas);
+
+  const lease = new ReadLease({
+    redis,
+    nodeId,
+    instanceId: service.instanceId,
+    options: { leaseMs: config.leaseMs, renewEveryMs: config.leaseRenewMs },
+    logger,
+    revalidate: () => replicas?.revalidate() ?? Promise.resolve(),
+  });
+  const fetchConfig = async (shard: number): Promise<ChainConfig | undefined> => {
+    const raw = await redis.get(ChainKeys.shardConfig(shard));
+    return raw === null ? undefined : (JSON.parse(raw) as ChainConfig);
+  };
+
+  // One router for links this node accepts and links it dials: links are symmetric.
+  const router = new LinkRouter();
+  const peers = new PeerLinks({ router, secret: config.clusterSecret, logger });
+  replicas = new ReplicaSet({
+    context: {
+      nodeId,
+      peers,
+      logger,
+      leaseValidForMs: () => lease.validForMs(),
+      fetchConfig,
+      metrics,
+      maxValueBytes: config.maxValueBytes,
+    },
+    openStore: (shard) => directory.open(shard),
+    existing: directory.list(),
+  });
+  const status = () => replicas.status(nodeId, lease.validForMs());
+  registerNodeApi(router, replicas, status);
+
+  await service.app.register(linkServer, {
+    router,
+    secret: config.clusterSecret,
+    link: { maxFrameBytes: config.maxValueBytes + 64 * 1024, pingIntervalMs: 1_000 },
+  });
+  mountStatus(service.app, status);
+  service.addHealthCheck('storage', () => ({ shards: replicas.size }));
+  service.addHealthCheck('lease', () => ({ validForMs: Math.round(lease.validForMs()) }));
+  lease.start();
+  service.onShutdown('replicas', () => replicas.close());
+  service.onShutdown('peers', () => peers.closeAll());
+  service.onShutdown('lease', () => lease.stop());
+  logger.info({ dataDir: config.dataDir, shards: replicas.size }, 'node storage opened');
+}

@@ -1,0 +1,17 @@
+import { ChainLimits } from '@star/protocol';
+import { type Static, Type } from '@sinclair/typebox';
+
+/** The node's own settings, read from `STAR_*` like every service setting. */
+export const NodeSettings = Type.Object({
+  /** Identity in chain configurations; defaults to the instance id. */
+  nodeId: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._:-]+$' })),
+  /** Where shard databases live (one SQLite file per shard replica). */
+  dataDir: Type.String({ minLength: 1, default: 'star-data' }),
+  synchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),
+  maxValueBytes: Type.Integer({ minimum: 1, default: ChainLimits.defaultMaxValueBytes }),
+  leaseMs: Type.Integer({ minimum: 100, default: 3_000 }),
+  leaseRenewMs: Type.Integer({ minimum: 20, default: 1_000 }),
+  /** Committed log entries kept for catching up a lagging successor. */
+  logTailEntries: Type.Integer({ minimum: 0, default: 1_000_000 }),
+});
+export type NodeSettings = Static<typeof NodeSettings>;
