@@ -1,8 +1,8 @@
 import { LinkRouter, linkServer, type ServiceContext } from '@star/core';
 import { type ChainConfig, ChainKeys, type ServiceConfig } from '@star/protocol';
+import { registerNodeApi } from './api/node-router.js';
 import { PeerLinks } from './chain/peer-links.js';
 import { ReplicaSet } from './chain/replica-set.js';
-import { registerNodeApi } from './api/node-router.js';
 import { mountStatus } from './http/status-route.js';
 import { ReadLease } from './lease/read-lease.js';
 import { createNodeMetrics } from './metrics/node-metrics.js';
@@ -14,7 +14,11 @@ import { ShardDirectory } from './storage/shard-directory.js';
  * to peer nodes, the link API, `/status` and the node's metrics. Returns nothing: the parts live as
  * long as the service and are closed by its shutdown steps.
  */
-export async function wireNode({ service, config, redis }: ServiceContext<ServiceConfig & NodeSettings>): Promise<void> {
+export async function wireNode({
+  service,
+  config,
+  redis,
+}: ServiceContext<ServiceConfig & NodeSettings>): Promise<void> {
   const nodeId = config.nodeId ?? service.instanceId;
   const logger = service.logger.child({ node: nodeId });
   const directory = new ShardDirectory(config.dataDir, { synchronous: config.synchronous });

@@ -1,5 +1,5 @@
-import { ChainLimits } from '@star/protocol';
 import { type Static, Type } from '@sinclair/typebox';
+import { ChainLimits } from '@star/protocol';
 
 /** The node's own settings, read from `STAR_*` like every service setting. */
 export const NodeSettings = Type.Object({

@@ -1,3 +1,5 @@
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { LinkRouter } from '@star/core';
 import {
   type AckNotice,
@@ -10,8 +12,6 @@ import {
   ShardTerm,
   StarError,
 } from '@star/protocol';
-import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { ReplicaSet } from '../chain/replica-set.js';
 
 /** Compiles a schema once; `check` throws BadRequest naming the first bad field. */
@@ -20,7 +20,10 @@ function validator<T>(schema: TSchema, what: string): (body: unknown) => T {
   return (body) => {
     if (compiled.Check(body)) return body as T;
     const first = compiled.Errors(body).First();
-    throw new StarError('BadRequest', `invalid ${what}: ${first ? `${first.path || '/'} ${first.message}` : 'bad shape'}`);
+    throw new StarError(
+      'BadRequest',
+      `invalid ${what}: ${first ? `${first.path || '/'} ${first.message}` : 'bad shape'}`,
+    );
   };
 }
 
@@ -71,7 +74,8 @@ export function registerNodeApi(router: LinkRouter, replicas: ReplicaSet, status
     })
     .handle(ChainMethods.truncate, async (body) => {
       const request = asShardTerm(body) as ShardTerm & { afterSeq?: unknown };
-      if (!Number.isInteger(request.afterSeq)) throw new StarError('BadRequest', 'truncate without `afterSeq`');
+      if (!Number.isInteger(request.afterSeq))
+        throw new StarError('BadRequest', 'truncate without `afterSeq`');
       const replica = replicas.get(request.shard);
       await replica.checkTerm(request.term);
       return replica.onTruncate(request.afterSeq as number);

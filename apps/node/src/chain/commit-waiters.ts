@@ -1,4 +1,4 @@
-import { StarError } from '@star/protocol';
+import type { StarError } from '@star/protocol';
 
 interface Waiter {
   seq: number;

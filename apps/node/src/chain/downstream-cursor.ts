@@ -1,4 +1,10 @@
-import { type AppendRequest, ChainMethods, type ChainMember, type HandshakeResponse, StarError } from '@star/protocol';
+import {
+  type AppendRequest,
+  type ChainMember,
+  ChainMethods,
+  type HandshakeResponse,
+  StarError,
+} from '@star/protocol';
 import type { Logger } from 'pino';
 import type { PeerLinks } from './peer-links.js';
 
@@ -36,7 +42,13 @@ export class DownstreamCursor {
   #wake: (() => void) | undefined;
   #streaming = false;
 
-  constructor(params: { source: CursorSource; successor: ChainMember; peers: PeerLinks; logger: Logger; nodeId: string }) {
+  constructor(params: {
+    source: CursorSource;
+    successor: ChainMember;
+    peers: PeerLinks;
+    logger: Logger;
+    nodeId: string;
+  }) {
     this.#source = params.source;
     this.successor = params.successor;
     this.#peers = params.peers;
@@ -92,7 +104,8 @@ export class DownstreamCursor {
       if (this.#stopped) return;
       const matches =
         response.lastSeq === 0 ||
-        (response.lastSeq <= this.#source.lastSeq && this.#source.entryTerm(response.lastSeq) === response.lastTerm);
+        (response.lastSeq <= this.#source.lastSeq &&
+          this.#source.entryTerm(response.lastSeq) === response.lastTerm);
       if (matches) {
         this.#sentSeq = response.lastSeq;
         this.#source.onAck(Math.min(response.commitSeq, response.lastSeq));

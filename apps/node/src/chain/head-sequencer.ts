@@ -50,7 +50,10 @@ export class HeadSequencer {
     if (request.op === 'put') {
       const bytes = request.value.byteLength;
       if (bytes > this.#maxValueBytes) {
-        throw new StarError('PayloadTooLarge', `value of ${bytes} bytes exceeds the limit of ${this.#maxValueBytes}`);
+        throw new StarError(
+          'PayloadTooLarge',
+          `value of ${bytes} bytes exceeds the limit of ${this.#maxValueBytes}`,
+        );
       }
     }
     const { clientId, requestId } = request;
@@ -92,7 +95,9 @@ export class HeadSequencer {
       op: request.op,
       key: request.key,
       ...(request.op === 'put' ? { value: request.value } : {}),
-      ...(request.op === 'put' && request.contentType !== undefined ? { contentType: request.contentType } : {}),
+      ...(request.op === 'put' && request.contentType !== undefined
+        ? { contentType: request.contentType }
+        : {}),
       createdAt: current.exists ? current.createdAt : now,
       modifiedAt: now,
       modifications: current.exists ? current.modifications + 1 : 1,
@@ -134,7 +139,12 @@ export class HeadSequencer {
     const record = this.#replica.store.getCommitted(key);
     return record === undefined
       ? { exists: false, version: 0, createdAt: 0, modifications: 0 }
-      : { exists: true, version: record.version, createdAt: record.createdAt, modifications: record.modifications };
+      : {
+          exists: true,
+          version: record.version,
+          createdAt: record.createdAt,
+          modifications: record.modifications,
+        };
   }
 
   #checkHead(): void {
@@ -169,18 +179,27 @@ export class HeadSequencer {
 }
 
 function validateKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0) throw new StarError('BadRequest', 'key must be a non-empty string');
+  if (typeof key !== 'string' || key.length === 0)
+    throw new StarError('BadRequest', 'key must be a non-empty string');
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > ChainLimits.maxKeyBytes) {
-    throw new StarError('BadRequest', `key of ${bytes} bytes exceeds the limit of ${ChainLimits.maxKeyBytes}`);
+    throw new StarError(
+      'BadRequest',
+      `key of ${bytes} bytes exceeds the limit of ${ChainLimits.maxKeyBytes}`,
+    );
   }
 }
 
 function conditionFailure(request: WriteRequest, current: NewestState): StarError | undefined {
   if (request.op === 'put' && request.mustNotExist && current.exists) {
-    return new StarError('PreconditionFailed', `key exists at version ${current.version}`, { version: current.version });
+    return new StarError('PreconditionFailed', `key exists at version ${current.version}`, {
+      version: current.version,
+    });
   }
-  if (request.expectedVersion !== undefined && (!current.exists || current.version !== request.expectedVersion)) {
+  if (
+    request.expectedVersion !== undefined &&
+    (!current.exists || current.version !== request.expectedVersion)
+  ) {
     return new StarError(
       'PreconditionFailed',
       current.exists

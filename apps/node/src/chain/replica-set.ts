@@ -8,7 +8,11 @@ export class ReplicaSet {
   readonly #context: ReplicaContext;
   readonly #openStore: (shard: number) => ShardStore;
 
-  constructor(params: { context: ReplicaContext; openStore: (shard: number) => ShardStore; existing: number[] }) {
+  constructor(params: {
+    context: ReplicaContext;
+    openStore: (shard: number) => ShardStore;
+    existing: number[];
+  }) {
     this.#context = params.context;
     this.#openStore = params.openStore;
     for (const shard of params.existing) this.#open(shard);
@@ -20,7 +24,8 @@ export class ReplicaSet {
 
   get(shard: number): ShardReplica {
     const replica = this.#replicas.get(shard);
-    if (replica === undefined) throw new StarError('NotFound', `this node holds no replica of shard ${shard}`);
+    if (replica === undefined)
+      throw new StarError('NotFound', `this node holds no replica of shard ${shard}`);
     return replica;
   }
 

@@ -117,7 +117,8 @@ export class ShardReplica {
 
   /** Applies a chain configuration; an older term is refused, the same term is a no-op. */
   configure(config: ChainConfig): { term: number } {
-    if (config.shard !== this.shard) throw new StarError('BadRequest', `configuration is for shard ${config.shard}`);
+    if (config.shard !== this.shard)
+      throw new StarError('BadRequest', `configuration is for shard ${config.shard}`);
     if (config.term < this.term) {
       throw new StarError('StaleTerm', `shard ${this.shard} is at term ${this.term}, not ${config.term}`, {
         term: this.term,
@@ -133,7 +134,8 @@ export class ShardReplica {
     this.#config = config;
     const index = config.chain.findIndex((member) => member.id === this.#context.nodeId);
     const last = config.chain.length - 1;
-    this.#role = index < 0 ? 'none' : last === 0 ? 'single' : index === 0 ? 'head' : index === last ? 'tail' : 'middle';
+    this.#role =
+      index < 0 ? 'none' : last === 0 ? 'single' : index === 0 ? 'head' : index === last ? 'tail' : 'middle';
     this.#cursor?.stop();
     this.#cursor = undefined;
     this.#upstream = undefined;
@@ -152,9 +154,14 @@ export class ShardReplica {
     // A new tail commits everything it holds: every entry is on every node upstream of it.
     if (this.isTail) this.#commitUpTo(this.lastSeq);
     if (this.#role === 'none') {
-      this.#commitWaiters.rejectAll(new StarError('Unavailable', `node left the chain of shard ${this.shard}`));
+      this.#commitWaiters.rejectAll(
+        new StarError('Unavailable', `node left the chain of shard ${this.shard}`),
+      );
     }
-    this.#logger.info({ term: config.term, role: this.#role, chain: config.chain.map((m) => m.id) }, 'chain configured');
+    this.#logger.info(
+      { term: config.term, role: this.#role, chain: config.chain.map((m) => m.id) },
+      'chain configured',
+    );
   }
 
   /**
@@ -164,9 +171,13 @@ export class ShardReplica {
   async checkTerm(term: number): Promise<void> {
     if (term === this.term) return;
     if (term < this.term) {
-      throw new StarError('StaleTerm', `shard ${this.shard} is at term ${this.term}; message of term ${term}`, {
-        term: this.term,
-      });
+      throw new StarError(
+        'StaleTerm',
+        `shard ${this.shard} is at term ${this.term}; message of term ${term}`,
+        {
+          term: this.term,
+        },
+      );
     }
     this.#configuring ??= this.#context
       .fetchConfig(this.shard)
@@ -178,7 +189,10 @@ export class ShardReplica {
       });
     await this.#configuring;
     if (term !== this.term) {
-      throw new StarError('Unavailable', `shard ${this.shard} has not received the configuration of term ${term}`);
+      throw new StarError(
+        'Unavailable',
+        `shard ${this.shard} has not received the configuration of term ${term}`,
+      );
     }
   }
 
@@ -187,7 +201,10 @@ export class ShardReplica {
   onHandshake(from: string, link: Link): HandshakeResponse {
     const predecessor = this.#predecessorId();
     if (predecessor !== from) {
-      throw new StarError('MisdirectedRequest', `${from} is not the predecessor of this node for shard ${this.shard}`);
+      throw new StarError(
+        'MisdirectedRequest',
+        `${from} is not the predecessor of this node for shard ${this.shard}`,
+      );
     }
     this.#upstream = link;
     link.once('close', () => {
@@ -216,7 +233,10 @@ export class ShardReplica {
     const fresh = request.entries.filter((entry) => entry.seq > this.lastSeq);
     if (fresh.length > 0) {
       if (fresh[0]!.seq !== this.lastSeq + 1) {
-        throw new StarError('Conflict', `gap in the log of shard ${this.shard}: have ${this.lastSeq}, got ${fresh[0]!.seq}`);
+        throw new StarError(
+          'Conflict',
+          `gap in the log of shard ${this.shard}: have ${this.lastSeq}, got ${fresh[0]!.seq}`,
+        );
       }
       this.appendDurably(fresh);
     }
@@ -246,7 +266,9 @@ export class ShardReplica {
     if (upstream !== undefined && !upstream.closed) {
       upstream
         .notify(ChainMethods.ack, { shard: this.shard, term: this.term, commitSeq: seq })
-        .catch((error: unknown) => this.#logger.debug({ err: error }, 'ack not sent; the handshake will carry it'));
+        .catch((error: unknown) =>
+          this.#logger.debug({ err: error }, 'ack not sent; the handshake will carry it'),
+        );
     }
   }
 
@@ -278,7 +300,10 @@ export class ShardReplica {
       throw new StarError('Unavailable', 'read lease lapsed; this node cannot vouch for its data now');
     }
     if (this.isTail && this.lastSeq < this.#upstreamCommitSeq) {
-      throw new StarError('Unavailable', `shard ${this.shard} is catching up (${this.lastSeq}/${this.#upstreamCommitSeq})`);
+      throw new StarError(
+        'Unavailable',
+        `shard ${this.shard} is catching up (${this.lastSeq}/${this.#upstreamCommitSeq})`,
+      );
     }
     if (this.dirty.newest(key) === undefined) {
       this.#context.metrics.onRead('clean');
@@ -293,7 +318,8 @@ export class ShardReplica {
 
   /** The tail answers version queries with its commit point (never below what it was told). */
   tailCommitSeq(): { commitSeq: number } {
-    if (!this.isTail) throw new StarError('MisdirectedRequest', `this node is not the tail of shard ${this.shard}`);
+    if (!this.isTail)
+      throw new StarError('MisdirectedRequest', `this node is not the tail of shard ${this.shard}`);
     return { commitSeq: Math.max(this.commitSeq, this.#upstreamCommitSeq) };
   }
 
@@ -302,7 +328,11 @@ export class ShardReplica {
     if (tail === undefined) throw new StarError('Unavailable', `shard ${this.shard} has no chain`);
     const response = await this.#context.peers
       .client(tail.address)
-      .request<{ commitSeq: number }>(ChainMethods.commitSeq, { shard: this.shard, term: this.term }, { timeoutMs: 5_000 });
+      .request<{ commitSeq: number }>(
+        ChainMethods.commitSeq,
+        { shard: this.shard, term: this.term },
+        { timeoutMs: 5_000 },
+      );
     return response.commitSeq;
   }
 

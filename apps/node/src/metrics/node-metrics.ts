@@ -1,9 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ReplicaMetrics } from '../chain/shard-replica.js';
 import type { ReplicaSet } from '../chain/replica-set.js';
+import type { ReplicaMetrics } from '../chain/shard-replica.js';
 
 /** The node's own series: reads by cleanliness (the dirty-read ratio), batch sizes, replication lag. */
-export function createNodeMetrics(registry: Registry, replicas: () => ReplicaSet | undefined): ReplicaMetrics & {
+export function createNodeMetrics(
+  registry: Registry,
+  replicas: () => ReplicaSet | undefined,
+): ReplicaMetrics & {
   opDuration: Histogram<'op' | 'outcome'>;
 } {
   const reads = new Counter({
