@@ -14,9 +14,9 @@ export interface RunningService {
 export async function startService(
   name: ServiceName,
   env: Record<string, string>,
-  options: { waitHealthy?: boolean } = {},
+  options: { waitHealthy?: boolean; port?: number | undefined } = {},
 ): Promise<RunningService> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const process = startProcess({
     name,
     command: 'node',

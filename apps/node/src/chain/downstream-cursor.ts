@@ -129,18 +129,25 @@ export class DownstreamCursor {
   async #stream(): Promise<void> {
     const link = await this.#peers.link(this.successor.address);
     let failure: unknown;
+    // The first append after a handshake goes out even if empty: it confirms the successor's log.
+    let confirmed = false;
     while (!this.#stopped && failure === undefined) {
-      if (this.#sentSeq >= this.#source.lastSeq || this.#inflight >= MAX_INFLIGHT_BATCHES) {
+      const idle = this.#sentSeq >= this.#source.lastSeq && confirmed;
+      if (idle || this.#inflight >= MAX_INFLIGHT_BATCHES) {
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
         });
         continue;
       }
-      const entries = this.#source.entriesFrom(this.#sentSeq + 1, MAX_BATCH_ENTRIES);
-      if (entries.length === 0 || entries[0]!.seq !== this.#sentSeq + 1) {
+      confirmed = true;
+      const entries =
+        this.#sentSeq >= this.#source.lastSeq
+          ? []
+          : this.#source.entriesFrom(this.#sentSeq + 1, MAX_BATCH_ENTRIES);
+      if (this.#sentSeq < this.#source.lastSeq && entries[0]?.seq !== this.#sentSeq + 1) {
         throw new StarError('Unavailable', `log no longer holds seq ${this.#sentSeq + 1} for the successor`);
       }
-      this.#sentSeq = entries.at(-1)!.seq;
+      this.#sentSeq = entries.at(-1)?.seq ?? this.#sentSeq;
       this.#inflight++;
       const request: AppendRequest = {
         shard: this.#source.shard,

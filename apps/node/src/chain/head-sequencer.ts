@@ -40,7 +40,20 @@ export class HeadSequencer {
     this.#assignedSeq = replica.lastSeq;
   }
 
-  /** Called on every new configuration: new seqs continue right after what the log holds. */
+  /**
+   * Before a new configuration takes effect: a head that stays head appends what it already
+   * assigned; a deposed one drops it (those seqs were never durable anywhere and belong to the new
+   * head now; their callers fail once the seq commits with another entry).
+   */
+  beforeReconfigure(staysHead: boolean): void {
+    if (staysHead) this.#flush();
+    else {
+      this.#batch.length = 0;
+      this.#pendingNewest.clear();
+    }
+  }
+
+  /** After a new configuration: new seqs continue right after what the log holds. */
   resume(): void {
     this.#assignedSeq = this.#replica.lastSeq + this.#batch.length;
   }
@@ -162,19 +175,20 @@ export class HeadSequencer {
     this.#flushScheduled = true;
     setImmediate(() => {
       this.#flushScheduled = false;
-      const batch = this.#batch.splice(0);
-      this.#pendingNewest.clear();
-      if (batch.length === 0) return;
-      // Deposed between assigning and appending: these seqs belong to the new head now.
-      if (!this.#replica.isHead || batch[0]!.term !== this.#replica.term) return;
-      try {
-        this.#replica.appendDurably(batch);
-      } catch (error) {
-        // The seqs are assigned and answered for; a log that cannot take them leaves no safe way on.
-        process.emitWarning(`shard ${this.#replica.shard}: durable append failed: ${String(error)}`);
-        process.exit(70);
-      }
+      this.#flush();
     });
+  }
+
+  #flush(): void {
+    const batch = this.#batch.splice(0);
+    this.#pendingNewest.clear();
+    if (batch.length === 0) return;
+    try {
+      this.#replica.appendDurably(batch);
+    } catch (error) {
+      // The seqs are assigned and callers wait on them; a log that cannot take them leaves no safe way on.
+      this.#replica.fail(`durable append of seqs ${batch[0]!.seq}..${batch.at(-1)!.seq} failed`, error);
+    }
   }
 }
 

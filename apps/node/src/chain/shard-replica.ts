@@ -58,6 +58,12 @@ export class ShardReplica {
   #upstream: Link | undefined;
   /** Highest commit point the predecessor told us of: a catching-up tail serves nothing below it. */
   #upstreamCommitSeq = 0;
+  /**
+   * Whether the predecessor confirmed, in this term, that this node's log is a prefix of its own
+   * (its first append after the handshake). Until then a tail may hold a diverged suffix — say it
+   * was a head that died with unforwarded entries and rejoined — so it commits and serves nothing.
+   */
+  #prefixConfirmed = false;
   readonly #commitQuery: CommitSeqQuery;
   #configuring: Promise<void> | undefined;
 
@@ -131,15 +137,18 @@ export class ShardReplica {
   }
 
   #apply(config: ChainConfig): void {
-    this.#config = config;
     const index = config.chain.findIndex((member) => member.id === this.#context.nodeId);
     const last = config.chain.length - 1;
-    this.#role =
+    const role: ShardRole =
       index < 0 ? 'none' : last === 0 ? 'single' : index === 0 ? 'head' : index === last ? 'tail' : 'middle';
+    this.sequencer.beforeReconfigure(role === 'head' || role === 'single');
+    this.#config = config;
+    this.#role = role;
     this.#cursor?.stop();
     this.#cursor = undefined;
     this.#upstream = undefined;
     this.#upstreamCommitSeq = 0;
+    this.#prefixConfirmed = role === 'single';
     const successor = index >= 0 ? config.chain[index + 1] : undefined;
     if (successor) {
       this.#cursor = new DownstreamCursor({
@@ -151,8 +160,8 @@ export class ShardReplica {
       });
     }
     this.sequencer.resume();
-    // A new tail commits everything it holds: every entry is on every node upstream of it.
-    if (this.isTail) this.#commitUpTo(this.lastSeq);
+    // A sole member commits everything it holds; a tail waits for its predecessor's confirmation.
+    if (role === 'single') this.#commitUpTo(this.lastSeq);
     if (this.#role === 'none') {
       this.#commitWaiters.rejectAll(
         new StarError('Unavailable', `node left the chain of shard ${this.shard}`),
@@ -231,15 +240,17 @@ export class ShardReplica {
     this.#upstreamCommitSeq = Math.max(this.#upstreamCommitSeq, request.commitSeq);
     // Entries already held (a resend after a reconnect) are skipped; a gap means a lost batch.
     const fresh = request.entries.filter((entry) => entry.seq > this.lastSeq);
-    if (fresh.length > 0) {
-      if (fresh[0]!.seq !== this.lastSeq + 1) {
-        throw new StarError(
-          'Conflict',
-          `gap in the log of shard ${this.shard}: have ${this.lastSeq}, got ${fresh[0]!.seq}`,
-        );
-      }
-      this.appendDurably(fresh);
+    if (fresh.length > 0 && fresh[0]!.seq !== this.lastSeq + 1) {
+      throw new StarError(
+        'Conflict',
+        `gap in the log of shard ${this.shard}: have ${this.lastSeq}, got ${fresh[0]!.seq}`,
+      );
     }
+    // An append on the handshaken link means the predecessor found our log a prefix of its own:
+    // every entry held here is on every member upstream, so a tail may now commit all of it.
+    this.#prefixConfirmed = true;
+    if (fresh.length > 0) this.appendDurably(fresh);
+    else if (this.isTail) this.#commitUpTo(this.lastSeq);
     return { lastSeq: this.lastSeq };
   }
 
@@ -299,12 +310,7 @@ export class ShardReplica {
     if (this.#context.leaseValidForMs() <= 0) {
       throw new StarError('Unavailable', 'read lease lapsed; this node cannot vouch for its data now');
     }
-    if (this.isTail && this.lastSeq < this.#upstreamCommitSeq) {
-      throw new StarError(
-        'Unavailable',
-        `shard ${this.shard} is catching up (${this.lastSeq}/${this.#upstreamCommitSeq})`,
-      );
-    }
+    this.#checkTailCaughtUp();
     if (this.dirty.newest(key) === undefined) {
       this.#context.metrics.onRead('clean');
       return found(this.store.getCommitted(key));
@@ -320,7 +326,25 @@ export class ShardReplica {
   tailCommitSeq(): { commitSeq: number } {
     if (!this.isTail)
       throw new StarError('MisdirectedRequest', `this node is not the tail of shard ${this.shard}`);
+    this.#checkTailCaughtUp();
     return { commitSeq: Math.max(this.commitSeq, this.#upstreamCommitSeq) };
+  }
+
+  /** A tail answers only once its log is confirmed and holds everything committed upstream. */
+  #checkTailCaughtUp(): void {
+    if (!this.isTail) return;
+    if (!this.#prefixConfirmed) {
+      throw new StarError(
+        'Unavailable',
+        `shard ${this.shard}: waiting for the predecessor to confirm this log`,
+      );
+    }
+    if (this.lastSeq < this.#upstreamCommitSeq) {
+      throw new StarError(
+        'Unavailable',
+        `shard ${this.shard} is catching up (${this.lastSeq}/${this.#upstreamCommitSeq})`,
+      );
+    }
   }
 
   async #queryTail(): Promise<number> {
@@ -340,6 +364,12 @@ export class ShardReplica {
     const chain = this.#config?.chain ?? [];
     const index = chain.findIndex((member) => member.id === this.#context.nodeId);
     return index > 0 ? chain[index - 1]!.id : undefined;
+  }
+
+  /** A storage failure on the write path: nothing safe remains but to stop and recover from disk. */
+  fail(message: string, error: unknown): never {
+    this.#logger.fatal({ err: error }, `${message}; exiting to recover from disk`);
+    process.exit(70);
   }
 
   close(): void {
