@@ -1,6 +1,7 @@
 import { LinkRouter, linkServer, type ServiceContext } from '@star/core';
 import { type ChainConfig, ChainKeys, type ServiceConfig } from '@star/protocol';
 import { registerNodeApi } from './api/node-router.js';
+import { LogRetention } from './chain/log-retention.js';
 import { PeerLinks } from './chain/peer-links.js';
 import { ReplicaSet } from './chain/replica-set.js';
 import { mountStatus } from './http/status-route.js';
@@ -55,7 +56,10 @@ export async function wireNode({
     existing: directory.list(),
   });
   const status = () => replicas.status(nodeId, lease.validForMs());
-  registerNodeApi(router, replicas, status);
+  registerNodeApi(router, replicas, status, (op, outcome, seconds) =>
+    metrics.opDuration.observe({ op, outcome }, seconds),
+  );
+  const retention = new LogRetention(replicas, { keepTail: config.logTailEntries, logger });
 
   await service.app.register(linkServer, {
     router,
@@ -66,6 +70,8 @@ export async function wireNode({
   service.addHealthCheck('storage', () => ({ shards: replicas.size }));
   service.addHealthCheck('lease', () => ({ validForMs: Math.round(lease.validForMs()) }));
   lease.start();
+  retention.start();
+  service.onShutdown('retention', () => retention.stop());
   service.onShutdown('replicas', () => replicas.close());
   service.onShutdown('peers', () => peers.closeAll());
   service.onShutdown('lease', () => lease.stop());

@@ -38,25 +38,56 @@ function isAppend(body: unknown): body is AppendRequest {
   return typeof b === 'object' && b !== null && Number.isInteger(b.shard) && Array.isArray(b.entries);
 }
 
+/** Records one client operation: its kind, how it ended (ok or the error code) and its duration. */
+export type OpObserver = (op: string, outcome: string, seconds: number) => void;
+
+function timed<T>(op: string, observe: OpObserver, handler: (body: unknown) => Promise<T>) {
+  return async (body: unknown): Promise<T> => {
+    const started = performance.now();
+    try {
+      const result = await handler(body);
+      observe(op, 'ok', (performance.now() - started) / 1000);
+      return result;
+    } catch (error) {
+      observe(op, StarError.from(error).code, (performance.now() - started) / 1000);
+      throw error;
+    }
+  };
+}
+
 /**
  * The node's link API: client operations (put, delete, get), the controller's `configure`, and the
  * chain's own messages. Every body is checked before anything is touched; chain messages pass the
  * term check of their shard first.
  */
-export function registerNodeApi(router: LinkRouter, replicas: ReplicaSet, status: () => unknown): LinkRouter {
+export function registerNodeApi(
+  router: LinkRouter,
+  replicas: ReplicaSet,
+  status: () => unknown,
+  observe: OpObserver,
+): LinkRouter {
   return router
-    .handle(ChainMethods.put, (body) => {
-      const request = asPut(body);
-      return replicas.get(request.shard).sequencer.write({ op: 'put', ...request });
-    })
-    .handle(ChainMethods.delete, (body) => {
-      const request = asDelete(body);
-      return replicas.get(request.shard).sequencer.write({ op: 'delete', ...request });
-    })
-    .handle(ChainMethods.get, (body) => {
-      const request = asGet(body);
-      return replicas.get(request.shard).read(request.key);
-    })
+    .handle(
+      ChainMethods.put,
+      timed('put', observe, (body) => {
+        const request = asPut(body);
+        return replicas.get(request.shard).sequencer.write({ op: 'put', ...request });
+      }),
+    )
+    .handle(
+      ChainMethods.delete,
+      timed('delete', observe, (body) => {
+        const request = asDelete(body);
+        return replicas.get(request.shard).sequencer.write({ op: 'delete', ...request });
+      }),
+    )
+    .handle(
+      ChainMethods.get,
+      timed('get', observe, (body) => {
+        const request = asGet(body);
+        return replicas.get(request.shard).read(request.key);
+      }),
+    )
     .handle(ChainMethods.configure, (body) => replicas.configure(asConfig(body)))
     .handle(ChainMethods.status, () => status())
     .handle(ChainMethods.handshake, async (body, link) => {

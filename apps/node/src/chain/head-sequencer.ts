@@ -129,7 +129,8 @@ export class HeadSequencer {
    */
   async #committed(entry: LogEntry): Promise<WriteResult> {
     await this.#replica.waitForCommit(entry.seq);
-    if (this.#replica.entryTerm(entry.seq) !== entry.term) {
+    // Within one term only this head assigns seqs, so only a term change calls for the lookup.
+    if (entry.term !== this.#replica.term && this.#replica.entryTerm(entry.seq) !== entry.term) {
       throw new StarError('Unavailable', `write at seq ${entry.seq} was lost in a chain reconfiguration`);
     }
     return resultOf(entry);
@@ -149,7 +150,7 @@ export class HeadSequencer {
         dirtySeq: entry.seq,
       };
     }
-    const record = this.#replica.store.getCommitted(key);
+    const record = this.#replica.store.getRecordMeta(key);
     return record === undefined
       ? { exists: false, version: 0, createdAt: 0, modifications: 0 }
       : {

@@ -261,6 +261,13 @@ export class ShardStore {
   }
 
   /** Version of the committed state of `key`, tombstones included; `undefined` when never written. */
+  /** A live record's metadata without its value (what the head checks conditions against). */
+  getRecordMeta(key: string): { version: number; createdAt: number; modifications: number } | undefined {
+    const row = this.#stmts.getRecordMeta.get(key);
+    if (row === undefined || row.deleted !== 0) return undefined;
+    return { version: row.version, createdAt: row.created_at, modifications: row.modifications };
+  }
+
   getVersion(key: string): { version: number; deleted: boolean } | undefined {
     const row = this.#stmts.getVersion.get(key);
     return row === undefined ? undefined : { version: row.version, deleted: row.deleted !== 0 };

@@ -19,6 +19,10 @@ export interface Statements {
   upsertKv: Stmt<unknown[]>;
   getKv: Stmt<[string], KvRow>;
   getVersion: Stmt<[string], { version: number; deleted: number }>;
+  getRecordMeta: Stmt<
+    [string],
+    { version: number; deleted: number; created_at: number; modifications: number }
+  >;
   countKeys: Stmt<[], number>;
   insertRequest: Stmt<unknown[]>;
   getRequest: Stmt<[string, number], RequestRow>;
@@ -60,6 +64,10 @@ export function prepareStatements(db: Database.Database): Statements {
     getVersion: db.prepare<[string], { version: number; deleted: number }>(
       'SELECT version, deleted FROM kv WHERE key = ?',
     ),
+    getRecordMeta: db.prepare<
+      [string],
+      { version: number; deleted: number; created_at: number; modifications: number }
+    >('SELECT version, deleted, created_at, modifications FROM kv WHERE key = ?'),
     countKeys: db.prepare<[], number>('SELECT count(*) FROM kv WHERE deleted = 0').pluck(),
 
     insertRequest: db.prepare<unknown[]>(

@@ -1,7 +1,7 @@
 import { FrameType } from '@star/protocol';
 import { pack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, FrameDecodeError } from './frame-codec.js';
+import { decodeFrame, decodeFrames, encodeFrame, FrameDecodeError } from './frame-codec.js';
 
 describe('frame codec', () => {
   it('round-trips every frame type, keeping binary bodies as bytes', () => {
@@ -34,5 +34,22 @@ describe('frame codec', () => {
       expect((error as FrameDecodeError).id).toBe(12);
     }
     expect(() => decodeFrame(pack({ t: FrameType.Request, id: -1, m: 'x' }))).toThrow(/positive integer id/);
+  });
+
+  it('decodes a message of several frames back to back, a bad one in place', () => {
+    const good = { t: FrameType.Notify, m: 'chain.ack', b: 1 } as const;
+    const message = Buffer.concat([
+      encodeFrame(good),
+      pack({ t: FrameType.Request, id: 3 }),
+      encodeFrame(good),
+    ]);
+    const frames = decodeFrames(message);
+    expect(frames).toHaveLength(3);
+    expect(frames[0]).toEqual(good);
+    expect(frames[1]).toBeInstanceOf(FrameDecodeError);
+    expect((frames[1] as FrameDecodeError).id).toBe(3);
+    expect(frames[2]).toEqual(good);
+    const truncated = encodeFrame(good).subarray(0, 5);
+    expect(() => decodeFrames(Buffer.concat([encodeFrame(good), truncated]))).toThrow(FrameDecodeError);
   });
 });

@@ -31,6 +31,31 @@ export function decodeFrame(data: Uint8Array): Frame {
   } catch (error) {
     throw new FrameDecodeError(`not MessagePack: ${(error as Error).message}`);
   }
+  return checkFrame(value);
+}
+
+/**
+ * Decodes one WebSocket message: one or more frames written back to back (a sender batches the
+ * frames of one event-loop turn into one message). Bytes that are not MessagePack throw; a value
+ * that is not a frame becomes a FrameDecodeError in its place, so the other frames still count.
+ */
+export function decodeFrames(data: Uint8Array): (Frame | FrameDecodeError)[] {
+  let values: unknown[];
+  try {
+    values = packr.unpackMultiple(data);
+  } catch (error) {
+    throw new FrameDecodeError(`not MessagePack: ${(error as Error).message}`);
+  }
+  return values.map((value) => {
+    try {
+      return checkFrame(value);
+    } catch (error) {
+      return error as FrameDecodeError;
+    }
+  });
+}
+
+function checkFrame(value: unknown): Frame {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new FrameDecodeError('a frame must be a map');
   }

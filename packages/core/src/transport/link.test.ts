@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { FrameType, LinkDefaults, StarError } from '@star/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { decodeFrame, encodeFrame } from './frame-codec.js';
+import { decodeFrames, encodeFrame } from './frame-codec.js';
 import type { LinkClient } from './link-client.js';
 import { LinkRouter } from './link-router.js';
 import { connectTestClient, startTestLinkServer, type TestLinkServer } from './link-test-fixtures.js';
@@ -114,6 +114,27 @@ describe('link round trip', () => {
   });
 });
 
+describe('link batching', () => {
+  it('sends the frames of one event-loop turn as one message', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+    cleanups.push(() => closeRawServer(wss));
+    await once(wss, 'listening');
+    const accepted = once(wss, 'connection');
+    const c = client(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`);
+    const link = await c.link(2_000);
+    const [peer] = (await accepted) as [WebSocket];
+    let messages = 0;
+    let frames = 0;
+    peer.on('message', (data) => {
+      messages++;
+      frames += decodeFrames(data as Buffer).length;
+    });
+    await Promise.all(Array.from({ length: 1_000 }, (_, i) => link.notify('n', { i })));
+    await expect.poll(() => frames).toBe(1_000);
+    expect(messages).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('link reconnect', () => {
   it('fails in-flight requests with LinkClosed and redials after the server restarts', async () => {
     let release: () => void = () => {};
@@ -168,7 +189,7 @@ describe('link bad input', () => {
     const server = await serve(echoRouter());
     const ws = await rawSocket(server.url);
     const frames: unknown[] = [];
-    ws.on('message', (data) => frames.push(decodeFrame(data as Buffer)));
+    ws.on('message', (data) => frames.push(...decodeFrames(data as Buffer)));
     ws.send(Buffer.from([0xc1, 0x00, 0xff]));
     const [code] = await once(ws, 'close');
     expect(code).toBe(1007);
@@ -183,7 +204,7 @@ describe('link bad input', () => {
     const server = await serve(echoRouter());
     const ws = await rawSocket(server.url);
     const replies: unknown[] = [];
-    ws.on('message', (data) => replies.push(decodeFrame(data as Buffer)));
+    ws.on('message', (data) => replies.push(...decodeFrames(data as Buffer)));
     ws.send(encodeFrame({ t: FrameType.Request, id: 5 } as never));
     ws.send(encodeFrame({ t: FrameType.Request, id: 6, m: 'echo', b: 'ok' }));
     await expect.poll(() => replies.length).toBe(2);
@@ -250,7 +271,9 @@ describe('link backpressure', () => {
     const link = await c.link(2_000);
     const [peer] = (await accepted) as [WebSocket];
     let received = 0;
-    peer.on('message', () => received++);
+    peer.on('message', (data) => {
+      received += decodeFrames(data as Buffer).length;
+    });
     peer.pause(); // the peer stops reading: kernel buffers fill, then ours must not grow without bound
 
     // A well-behaved producer awaits each send; it must stall once the kernel buffers are full.

@@ -11,7 +11,7 @@ import {
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { pino } from 'pino';
 import type { RawData, WebSocket } from 'ws';
-import { decodeFrame, encodeFrame, type FrameDecodeError } from './frame-codec.js';
+import { decodeFrames, encodeFrame, FrameDecodeError } from './frame-codec.js';
 import { type LinkOptions, resolveLinkOptions } from './link-options.js';
 import type { LinkRouter } from './link-router.js';
 
@@ -48,6 +48,8 @@ export interface LinkEvents {
 }
 
 const silentLogger = pino({ level: 'silent' });
+/** Largest batch of frames sent as one message; bigger batches save nothing and delay pausing. */
+const MAX_BATCH_BYTES = 256 * 1024;
 
 /**
  * One persistent, multiplexed, symmetric connection over a WebSocket: requests matched to responses
@@ -65,6 +67,12 @@ export class Link extends EventEmitter<LinkEvents> {
   readonly #pending = new Map<number, PendingRequest>();
   readonly #queue: OutboundFrame[] = [];
   #bytesInFlight = 0;
+  /** Frames of this event-loop turn, sent together as one message at its end. */
+  readonly #batch: Buffer[] = [];
+  #batchBytes = 0;
+  #batchScheduled = false;
+  /** Requests that arrived while reading was paused (the rest of a message already read). */
+  readonly #inbox: RequestFrame[] = [];
   #pendingReplies = 0;
   #readPaused = false;
   #closed = false;
@@ -104,7 +112,7 @@ export class Link extends EventEmitter<LinkEvents> {
     return {
       pendingRequests: this.#pending.size,
       queuedFrames: this.#queue.length,
-      bytesInFlight: this.#bytesInFlight,
+      bytesInFlight: this.#bytesInFlight + this.#batchBytes,
       pendingReplies: this.#pendingReplies,
       readPaused: this.#readPaused,
     };
@@ -207,8 +215,8 @@ export class Link extends EventEmitter<LinkEvents> {
 
   /** Writes at once while under the high-water mark, else queues; `force` skips the queue bound (replies). */
   #enqueue(outbound: OutboundFrame, force: boolean): boolean {
-    if (this.#queue.length === 0 && this.#bytesInFlight < this.options.highWaterMarkBytes) {
-      this.#write(outbound);
+    if (this.#queue.length === 0 && this.#hasRoom()) {
+      this.#addToBatch(outbound);
       return true;
     }
     if (!force && this.#queue.length >= this.options.maxQueuedFrames) return false;
@@ -216,21 +224,48 @@ export class Link extends EventEmitter<LinkEvents> {
     return true;
   }
 
-  #write(outbound: OutboundFrame): void {
-    const size = outbound.data.length;
-    this.#bytesInFlight += size;
+  #hasRoom(): boolean {
+    return this.#bytesInFlight + this.#batchBytes < this.options.highWaterMarkBytes;
+  }
+
+  /**
+   * Frames produced in one event-loop turn leave as one WebSocket message (frames back to back):
+   * one write and one wake-up for the peer instead of one per frame. This is the link's batching.
+   */
+  #addToBatch(outbound: OutboundFrame): void {
+    const limit = Math.min(this.options.maxFrameBytes, MAX_BATCH_BYTES);
+    if (this.#batchBytes > 0 && this.#batchBytes + outbound.data.length > limit) this.#sendBatch();
+    this.#batch.push(outbound.data);
+    this.#batchBytes += outbound.data.length;
     outbound.onSent?.();
+    if (!this.#batchScheduled) {
+      this.#batchScheduled = true;
+      setImmediate(() => {
+        this.#batchScheduled = false;
+        this.#sendBatch();
+      });
+    }
+  }
+
+  #sendBatch(): void {
+    if (this.#batch.length === 0) return;
+    const data = this.#batch.length === 1 ? this.#batch[0]! : Buffer.concat(this.#batch, this.#batchBytes);
+    this.#batch.length = 0;
+    this.#batchBytes = 0;
+    if (this.#ws.readyState !== this.#ws.OPEN) return;
+    const size = data.length;
+    this.#bytesInFlight += size;
     // The callback fires once ws has written the bytes to the kernel: that is when room frees up.
-    this.#ws.send(outbound.data, { binary: true }, () => {
+    this.#ws.send(data, { binary: true }, () => {
       this.#bytesInFlight -= size;
       this.#flush();
     });
   }
 
   #flush(): void {
-    while (this.#queue.length > 0 && this.#bytesInFlight < this.options.highWaterMarkBytes) {
+    while (this.#queue.length > 0 && this.#hasRoom()) {
       const next = this.#queue.shift()!;
-      if (!next.cancelled) this.#write(next);
+      if (!next.cancelled) this.#addToBatch(next);
     }
   }
 
@@ -240,18 +275,28 @@ export class Link extends EventEmitter<LinkEvents> {
       this.#protocolError('text message on a binary link');
       return;
     }
-    let frame: Frame;
+    let frames: (Frame | FrameDecodeError)[];
     try {
-      frame = decodeFrame(data as Buffer);
+      frames = decodeFrames(data as Buffer);
     } catch (error) {
-      const decodeError = error as FrameDecodeError;
-      if (decodeError.id > 0) {
-        this.#reply(decodeError.id, undefined, { code: 'MalformedFrame', message: decodeError.message });
-      } else {
-        this.#protocolError(decodeError.message);
-      }
+      this.#protocolError((error as FrameDecodeError).message);
       return;
     }
+    for (const frame of frames) {
+      if (this.#closing) return;
+      if (frame instanceof FrameDecodeError) {
+        if (frame.id > 0)
+          this.#reply(frame.id, undefined, { code: 'MalformedFrame', message: frame.message });
+        else this.#protocolError(frame.message);
+      } else if (frame.t === FrameType.Request && this.#readPaused) {
+        this.#inbox.push(frame);
+      } else {
+        this.#onFrame(frame);
+      }
+    }
+  }
+
+  #onFrame(frame: Frame): void {
     switch (frame.t) {
       case FrameType.Request:
         this.#onRequest(frame);
@@ -338,10 +383,11 @@ export class Link extends EventEmitter<LinkEvents> {
   }
 
   #maybeResumeReading(): void {
-    if (this.#readPaused && this.#pendingReplies < this.options.maxPendingReplies / 2) {
-      this.#readPaused = false;
-      this.#ws.resume();
-    }
+    if (!this.#readPaused || this.#pendingReplies >= this.options.maxPendingReplies / 2) return;
+    this.#readPaused = false;
+    // Requests already read go first; they may pause reading again before the socket resumes.
+    while (this.#inbox.length > 0 && !this.#readPaused) this.#onRequest(this.#inbox.shift()!);
+    if (!this.#readPaused) this.#ws.resume();
   }
 
   /** The peer broke the protocol: say why, then close this link (never the process). */
