@@ -1,8 +1,8 @@
 import type { HealthReport } from '@star/core';
 import { ServiceNames } from '@star/protocol';
-import { type RedisServer, startRedis, waitFor } from '@star/testkit';
+import { type RedisServer, type RunningService, startRedis, startService, waitFor } from '@star/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseLogLines, type RunningService, startService } from './service-fixtures.js';
+import { parseLogLines } from './log-lines.js';
 
 let redis: RedisServer;
 const running: RunningService[] = [];

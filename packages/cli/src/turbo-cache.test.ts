@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { findRepoRoot } from '@star/testkit';
 import { describe, expect, it } from 'vitest';
-import { findRepoRoot } from './repo-root.js';
 
 interface DryRunTask {
   taskId: string;

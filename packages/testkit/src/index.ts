@@ -1,7 +1,11 @@
+export { ChainCluster, type ChainClusterOptions, type ChainNode } from './cluster/chain-cluster.js';
+export { type RunningService, startService } from './cluster/service-launcher.js';
 export { freePort, type GetPortOptions } from './free-port.js';
 export { waitForHealth } from './health.js';
+export * from './linearizability/index.js';
 export { ensureRedisServer, REDIS_INSTALL_HINT } from './redis-binary.js';
 export { type RedisServer, type StartRedisOptions, startRedis } from './redis-server.js';
+export { findRepoRoot } from './repo-root.js';
 export {
   formatExit,
   type ProcessExit,

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupTempDirs, tempDir } from '@star/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findRepoRoot } from './repo-root.js';
+import { cleanupTempDirs, tempDir } from './temp-dir.js';
 
 describe('findRepoRoot', () => {
   afterAll(cleanupTempDirs);

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainMethods, type GetResponse } from '@star/protocol';
+import type { ChainCluster } from '@star/testkit';
 import { checkHistory, formatCheckResult, type HistoryRecorder } from '@star/testkit';
 import { expect } from 'vitest';
-import type { ChainCluster } from './chain-cluster.js';
 import type { WorkloadStats } from './chain-workload.js';
 
 /** Fails the test, printing the checker's explanation, unless the history is linearizable. */

@@ -1,6 +1,6 @@
 import { type ChainConfig, ChainMethods, type GetResponse, StarError } from '@star/protocol';
+import { ChainCluster } from '@star/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChainCluster } from './chain-cluster.js';
 
 const SHARD = 5;
 let cluster: ChainCluster;

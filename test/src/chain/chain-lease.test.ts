@@ -1,6 +1,6 @@
 import { ChainMethods, type GetResponse, StarError, type WriteResult } from '@star/protocol';
+import { ChainCluster } from '@star/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChainCluster } from './chain-cluster.js';
 
 const SHARD = 4;
 let cluster: ChainCluster | undefined;

@@ -1,7 +1,6 @@
-import { HistoryRecorder } from '@star/testkit';
+import { ChainCluster, HistoryRecorder } from '@star/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectLinearizable, expectNoLostWrites } from './chain-assertions.js';
-import { ChainCluster } from './chain-cluster.js';
 import { runRegisterWorkload } from './chain-workload.js';
 
 const SHARD = 1;

@@ -1,7 +1,6 @@
 import { ChainMethods, type GetResponse, type WriteResult } from '@star/protocol';
-import { waitFor } from '@star/testkit';
+import { ChainCluster, waitFor } from '@star/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChainCluster } from './chain-cluster.js';
 
 const SHARD = 3;
 let cluster: ChainCluster | undefined;

@@ -1,6 +1,5 @@
 import { ChainMethods, type GetResponse, StarError, type WriteResult } from '@star/protocol';
-import type { HistoryRecorder } from '@star/testkit';
-import type { ChainCluster } from './chain-cluster.js';
+import type { ChainCluster, HistoryRecorder } from '@star/testkit';
 
 const RETRYABLE = new Set([
   'MisdirectedRequest',

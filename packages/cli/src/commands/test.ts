@@ -1,5 +1,4 @@
-import { ensureRedisServer } from '@star/testkit';
-import { findRepoRoot } from '../repo-root.js';
+import { ensureRedisServer, findRepoRoot } from '@star/testkit';
 import { runInherited } from '../run-inherited.js';
 import { clearTestReports, formatTestSummary, readTestReports } from './test-summary.js';
 

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { LinkClient } from '@star/core';
 import { type ChainConfig, ChainKeys, ChainMethods, type NodeStatus } from '@star/protocol';
-import { type RedisServer, startRedis, type TempDir, tempDir, waitFor } from '@star/testkit';
-import { type RunningService, startService } from '../service-fixtures.js';
+import { type RedisServer, startRedis } from '../redis-server.js';
+import { type TempDir, tempDir } from '../temp-dir.js';
+import { waitFor } from '../wait-for.js';
+import { type RunningService, startService } from './service-launcher.js';
 
 export interface ChainNode {
   id: string;

@@ -1,8 +1,9 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ServiceName } from '@star/protocol';
-import { freePort, type ServiceProcess, startProcess, waitForHealth } from '@star/testkit';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+import { freePort } from '../free-port.js';
+import { waitForHealth } from '../health.js';
+import { findRepoRoot } from '../repo-root.js';
+import { type ServiceProcess, startProcess } from '../service-process.js';
 
 export interface RunningService {
   process: ServiceProcess;
@@ -20,17 +21,10 @@ export async function startService(
   const process = startProcess({
     name,
     command: 'node',
-    args: [`${repoRoot}apps/${name}/dist/main.js`],
+    args: [join(findRepoRoot(), 'apps', name, 'dist', 'main.js')],
     env: { STAR_PORT: String(port), STAR_INSTANCE_ID: `${name}-e2e`, ...env },
   });
   const url = `http://127.0.0.1:${port}`;
   if (options.waitHealthy ?? true) await waitForHealth(url, 15_000);
   return { process, url, port };
-}
-
-export function parseLogLines(text: string): Record<string, unknown>[] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
