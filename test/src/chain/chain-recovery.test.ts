@@ -71,4 +71,26 @@ describe('node crash and restart', () => {
     expect(write.version).toBe(301);
     expect((await c.status('n4')).shards[0]).toMatchObject({ role: 'tail', commitSeq: 301 });
   }, 120_000);
+
+  it('applies a retried write once across a head change', async () => {
+    cluster = await ChainCluster.start({ nodes: 3 });
+    const c = cluster;
+    await c.configure(SHARD, ['n1', 'n2', 'n3']);
+    const body = { shard: SHARD, key: 'once', value: Buffer.from('v'), clientId: 'retrier', requestId: 7 };
+    const first = await c.node('n1').link.request<WriteResult>(ChainMethods.put, body);
+
+    c.node('n1').service.process.kill('SIGKILL');
+    await c.node('n1').service.process.exited;
+    await c.waitForLeaseExpiry('n1');
+    await c.configure(SHARD, ['n2', 'n3']);
+    // The client never saw the answer, say, and retries at the new head with the same request id.
+    const retried = await c.node('n2').link.request<WriteResult>(ChainMethods.put, body);
+    expect(retried).toEqual(first);
+    const status = await c.status('n2');
+    expect(status.shards[0]).toMatchObject({ lastSeq: 1, commitSeq: 1 });
+    // A new request id is a new write.
+    const next = await c.node('n2').link.request<WriteResult>(ChainMethods.put, { ...body, requestId: 8 });
+    expect(next.version).toBe(2);
+    expect(next.modifications).toBe(2);
+  }, 60_000);
 });
