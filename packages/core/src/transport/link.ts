@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import { decodeFrames, encodeFrame, FrameDecodeError } from './frame-codec.js';
 import { type LinkOptions, resolveLinkOptions } from './link-options.js';
+import { LinkOutbox, type OutboundFrame } from './link-outbox.js';
 import type { LinkRouter } from './link-router.js';
 
 export interface RequestOptions {
@@ -28,14 +29,6 @@ export interface LinkStats {
   readPaused: boolean;
 }
 
-/** A frame waiting for socket space, and whom to tell once it left or was dropped. */
-interface OutboundFrame {
-  data: Buffer;
-  cancelled: boolean;
-  onSent?: () => void;
-  onDropped?: (error: StarError) => void;
-}
-
 interface PendingRequest {
   method: string;
   resolve: (body: unknown) => void;
@@ -48,8 +41,6 @@ export interface LinkEvents {
 }
 
 const silentLogger = pino({ level: 'silent' });
-/** Largest batch of frames sent as one message; bigger batches save nothing and delay pausing. */
-const MAX_BATCH_BYTES = 256 * 1024;
 
 /**
  * One persistent, multiplexed, symmetric connection over a WebSocket: requests matched to responses
@@ -65,12 +56,7 @@ export class Link extends EventEmitter<LinkEvents> {
   readonly #logger: Logger;
   #nextId = 1;
   readonly #pending = new Map<number, PendingRequest>();
-  readonly #queue: OutboundFrame[] = [];
-  #bytesInFlight = 0;
-  /** Frames of this event-loop turn, sent together as one message at its end. */
-  readonly #batch: Buffer[] = [];
-  #batchBytes = 0;
-  #batchScheduled = false;
+  readonly #outbox: LinkOutbox;
   /** Requests that arrived while reading was paused (the rest of a message already read). */
   readonly #inbox: RequestFrame[] = [];
   #pendingReplies = 0;
@@ -90,6 +76,7 @@ export class Link extends EventEmitter<LinkEvents> {
     this.#router = params.router;
     this.options = resolveLinkOptions(params.options);
     this.label = params.label ?? 'link';
+    this.#outbox = new LinkOutbox(ws, this.options);
     this.#logger = (params.logger ?? silentLogger).child({ link: this.label });
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
@@ -111,8 +98,8 @@ export class Link extends EventEmitter<LinkEvents> {
   stats(): LinkStats {
     return {
       pendingRequests: this.#pending.size,
-      queuedFrames: this.#queue.length,
-      bytesInFlight: this.#bytesInFlight + this.#batchBytes,
+      queuedFrames: this.#outbox.queuedFrames,
+      bytesInFlight: this.#outbox.bytesInFlight,
       pendingReplies: this.#pendingReplies,
       readPaused: this.#readPaused,
     };
@@ -163,9 +150,12 @@ export class Link extends EventEmitter<LinkEvents> {
         },
       });
       if (options.signal?.aborted) return onAbort();
-      if (!this.#enqueue(outbound, false)) {
+      if (!this.#outbox.enqueue(outbound, false)) {
         settle(
-          new StarError('Overloaded', `${this.label}: ${this.#queue.length} frames already wait to be sent`),
+          new StarError(
+            'Overloaded',
+            `${this.label}: ${this.#outbox.queuedFrames} frames already wait to be sent`,
+          ),
         );
       }
     });
@@ -182,9 +172,12 @@ export class Link extends EventEmitter<LinkEvents> {
     }
     return new Promise<void>((resolve, reject) => {
       const outbound: OutboundFrame = { data, cancelled: false, onSent: resolve, onDropped: reject };
-      if (!this.#enqueue(outbound, false)) {
+      if (!this.#outbox.enqueue(outbound, false)) {
         reject(
-          new StarError('Overloaded', `${this.label}: ${this.#queue.length} frames already wait to be sent`),
+          new StarError(
+            'Overloaded',
+            `${this.label}: ${this.#outbox.queuedFrames} frames already wait to be sent`,
+          ),
         );
       }
     });
@@ -214,61 +207,6 @@ export class Link extends EventEmitter<LinkEvents> {
   }
 
   /** Writes at once while under the high-water mark, else queues; `force` skips the queue bound (replies). */
-  #enqueue(outbound: OutboundFrame, force: boolean): boolean {
-    if (this.#queue.length === 0 && this.#hasRoom()) {
-      this.#addToBatch(outbound);
-      return true;
-    }
-    if (!force && this.#queue.length >= this.options.maxQueuedFrames) return false;
-    this.#queue.push(outbound);
-    return true;
-  }
-
-  #hasRoom(): boolean {
-    return this.#bytesInFlight + this.#batchBytes < this.options.highWaterMarkBytes;
-  }
-
-  /**
-   * Frames produced in one event-loop turn leave as one WebSocket message (frames back to back):
-   * one write and one wake-up for the peer instead of one per frame. This is the link's batching.
-   */
-  #addToBatch(outbound: OutboundFrame): void {
-    const limit = Math.min(this.options.maxFrameBytes, MAX_BATCH_BYTES);
-    if (this.#batchBytes > 0 && this.#batchBytes + outbound.data.length > limit) this.#sendBatch();
-    this.#batch.push(outbound.data);
-    this.#batchBytes += outbound.data.length;
-    outbound.onSent?.();
-    if (!this.#batchScheduled) {
-      this.#batchScheduled = true;
-      setImmediate(() => {
-        this.#batchScheduled = false;
-        this.#sendBatch();
-      });
-    }
-  }
-
-  #sendBatch(): void {
-    if (this.#batch.length === 0) return;
-    const data = this.#batch.length === 1 ? this.#batch[0]! : Buffer.concat(this.#batch, this.#batchBytes);
-    this.#batch.length = 0;
-    this.#batchBytes = 0;
-    if (this.#ws.readyState !== this.#ws.OPEN) return;
-    const size = data.length;
-    this.#bytesInFlight += size;
-    // The callback fires once ws has written the bytes to the kernel: that is when room frees up.
-    this.#ws.send(data, { binary: true }, () => {
-      this.#bytesInFlight -= size;
-      this.#flush();
-    });
-  }
-
-  #flush(): void {
-    while (this.#queue.length > 0 && this.#hasRoom()) {
-      const next = this.#queue.shift()!;
-      if (!next.cancelled) this.#addToBatch(next);
-    }
-  }
-
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#closed || this.#closing) return;
     if (!isBinary) {
@@ -373,7 +311,7 @@ export class Link extends EventEmitter<LinkEvents> {
       data = encodeFrame({ t: FrameType.ErrorResponse, id, e: StarError.from(encodeError).toBody() });
     }
     // The queue bound does not apply: replies are bounded by maxPendingReplies, which pauses reading.
-    this.#enqueue({ data, cancelled: false, onSent: () => this.#maybeResumeReading() }, true);
+    this.#outbox.enqueue({ data, cancelled: false, onSent: () => this.#maybeResumeReading() }, true);
   }
 
   #pauseReading(): void {
@@ -426,9 +364,7 @@ export class Link extends EventEmitter<LinkEvents> {
       },
     );
     for (const pending of [...this.#pending.values()]) pending.reject(error);
-    for (const outbound of this.#queue.splice(0)) {
-      if (!outbound.cancelled) outbound.onDropped?.(error);
-    }
+    this.#outbox.dropAll(error);
     this.emit('close', code, reason);
   }
 }
