@@ -2,7 +2,7 @@ import { LinkRouter, linkServer, type ServiceContext } from '@star/core';
 import { type ChainConfig, ChainKeys, type ServiceConfig } from '@star/protocol';
 import { registerNodeApi } from './api/node-router.js';
 import { LogRetention } from './chain/log-retention.js';
-import { PeerLinks } from './chain/peer-links.js';
+import { PEER_PING_MS, PeerLinks } from './chain/peer-links.js';
 import { ReplicaSet } from './chain/replica-set.js';
 import { mountStatus } from './http/status-route.js';
 import { ReadLease } from './lease/read-lease.js';
@@ -64,7 +64,7 @@ export async function wireNode({
   await service.app.register(linkServer, {
     router,
     secret: config.clusterSecret,
-    link: { maxFrameBytes: config.maxValueBytes + 64 * 1024, pingIntervalMs: 1_000 },
+    link: { maxFrameBytes: config.maxValueBytes + 64 * 1024, pingIntervalMs: PEER_PING_MS },
   });
   mountStatus(service.app, status);
   service.addHealthCheck('storage', () => ({ shards: replicas.size }));

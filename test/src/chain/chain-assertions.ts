@@ -27,9 +27,7 @@ export async function expectNoLostWrites(
   const config = cluster.configs.get(shard)!;
   for (const member of config.chain) {
     for (const [key, version] of stats.acknowledged) {
-      const response = await cluster
-        .node(member.id)
-        .link.request<GetResponse>(ChainMethods.get, { shard, key }, { timeoutMs: 5_000 });
+      const response = await cluster.request<GetResponse>(member.id, ChainMethods.get, { shard, key });
       expect(response.found, `${key} on ${member.id}`).toBe(true);
       if (response.found) expect(response.version, `${key} on ${member.id}`).toBeGreaterThanOrEqual(version);
     }

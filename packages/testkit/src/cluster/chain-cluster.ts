@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { LinkClient } from '@star/core';
-import { type ChainConfig, ChainKeys, ChainMethods, type NodeStatus } from '@star/protocol';
+import { type ChainConfig, ChainKeys, ChainMethods, type NodeStatus, StarError } from '@star/protocol';
 import { type RedisServer, startRedis } from '../redis-server.js';
 import { type TempDir, tempDir } from '../temp-dir.js';
 import { waitFor } from '../wait-for.js';
@@ -95,9 +95,7 @@ export class ChainCluster {
     };
     await this.#redis.client().set(ChainKeys.shardConfig(shard), JSON.stringify(config));
     this.configs.set(shard, config);
-    await Promise.all(
-      chainIds.map((id) => this.node(id).link.request(ChainMethods.configure, config, { timeoutMs: 10_000 })),
-    );
+    await Promise.all(chainIds.map((id) => this.request(id, ChainMethods.configure, config)));
     return config;
   }
 
@@ -124,6 +122,23 @@ export class ChainCluster {
           `--- ${node.id} (${node.service.process.isRunning() ? 'running' : 'exited'})\n${node.service.process.logs().split('\n').slice(-15).join('\n')}`,
       );
       throw new Error(`${(error as Error).message}\n${report.join('\n')}`);
+    }
+  }
+
+  /**
+   * An idempotent request (configure, status, get) retried while it fails for a passing reason —
+   * a link dropped by a busy machine, a node catching up — within `timeoutMs`.
+   */
+  async request<T>(id: string, method: string, body: unknown, timeoutMs = 15_000): Promise<T> {
+    const giveUpAt = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await this.node(id).link.request<T>(method, body, { timeoutMs: 5_000 });
+      } catch (error) {
+        const starError = StarError.from(error);
+        if (!starError.retryable || Date.now() > giveUpAt) throw starError;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }
   }
 
