@@ -1,5 +1,5 @@
 import { LinkRouter, linkServer, type ServiceContext } from '@star/core';
-import { type ChainConfig, ChainKeys, type ServiceConfig } from '@star/protocol';
+import { type ChainConfig, ChainKeys, type NodeRegistration, type ServiceConfig } from '@star/protocol';
 import { registerNodeApi } from './api/node-router.js';
 import { LogRetention } from './chain/log-retention.js';
 import { PEER_PING_MS, PeerLinks } from './chain/peer-links.js';
@@ -15,6 +15,22 @@ import { ShardDirectory } from './storage/shard-directory.js';
  * to peer nodes, the link API, `/status` and the node's metrics. Returns nothing: the parts live as
  * long as the service and are closed by its shutdown steps.
  */
+/** Announces the node in the control plane's registry, where the manager picks it up. */
+export async function registerNode(
+  { service, config, redis }: ServiceContext<ServiceConfig & NodeSettings>,
+  address: { host: string; port: number },
+): Promise<void> {
+  const registration: NodeRegistration = {
+    id: config.nodeId ?? service.instanceId,
+    address: config.advertiseAddress ?? `${address.host}:${address.port}`,
+    group: config.group,
+    capacity: config.capacity,
+    startedAt: Date.now(),
+  };
+  await redis.hset(ChainKeys.nodeRegistry, registration.id, JSON.stringify(registration));
+  service.logger.info({ registration }, 'node registered');
+}
+
 export async function wireNode({
   service,
   config,

@@ -5,6 +5,11 @@ import { ChainLimits } from '@star/protocol';
 export const NodeSettings = Type.Object({
   /** Identity in chain configurations; defaults to the instance id. */
   nodeId: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._:-]+$' })),
+  /** `host:port` peers and clients dial; defaults to the listen host and bound port. */
+  advertiseAddress: Type.Optional(Type.String({ minLength: 3, pattern: '^[^\\s:]+:[0-9]+$' })),
+  /** Worker group for placement (replicas of a shard spread over groups). */
+  group: Type.String({ minLength: 1, default: 'default' }),
+  capacity: Type.Integer({ minimum: 1, default: 1 }),
   /** Where shard databases live (one SQLite file per shard replica). */
   dataDir: Type.String({ minLength: 1, default: 'star-data' }),
   synchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),

@@ -181,10 +181,22 @@ export interface NodeStatus {
   shards: ShardReplicaStatus[];
 }
 
+/** What a node announces about itself when it starts. */
+export interface NodeRegistration {
+  id: string;
+  /** `host:port` clients and peers dial for links. */
+  address: string;
+  group: string;
+  capacity: number;
+  startedAt: number;
+}
+
 /** Redis keys of the chain's control plane, shared by nodes and whoever configures chains. */
 export const ChainKeys = {
   /** JSON `ChainConfig` of a shard: the source of truth a node fetches on a newer term. */
   shardConfig: (shard: number) => `star:shard:${shard}:config`,
   /** A node's read lease: `SET ... PX`; the manager treats the node as dead once it expired. */
   nodeLease: (node: string) => `star:node:${node}:lease`,
+  /** Hash of node id → JSON `NodeRegistration`: nodes announce themselves here; the manager journals them. */
+  nodeRegistry: 'star:nodes',
 } as const;

@@ -1,4 +1,4 @@
-import { ChainMethods, type NodeStatus } from '@star/protocol';
+import { ChainKeys, ChainMethods, type NodeRegistration, type NodeStatus } from '@star/protocol';
 import { ChainCluster } from '@star/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -41,5 +41,12 @@ describe('chain node observability', () => {
       checks: Record<string, { ok: boolean }>;
     };
     expect(Object.keys(health.checks).sort()).toEqual(['lease', 'redis', 'storage']);
+  });
+
+  it('announces each node in the control plane registry with its address and group', async () => {
+    const registry = await cluster.redis.client().hgetall(ChainKeys.nodeRegistry);
+    expect(Object.keys(registry).sort()).toEqual(['n1', 'n2']);
+    const n1 = JSON.parse(registry.n1!) as NodeRegistration;
+    expect(n1).toMatchObject({ id: 'n1', address: cluster.node('n1').address, group: 'default', capacity: 1 });
   });
 });

@@ -20,6 +20,11 @@ export async function runService<S extends TObject = TObject<Record<string, neve
   service: ServiceName;
   settings?: S;
   wire?: (context: ServiceContext<ServiceConfig & Static<S>>) => Promise<void> | void;
+  /** Runs once the server listens, with its bound address (port 0 resolved). */
+  listening?: (
+    context: ServiceContext<ServiceConfig & Static<S>>,
+    address: { host: string; port: number; url: string },
+  ) => Promise<void> | void;
 }): Promise<ServiceContext<ServiceConfig & Static<S>>> {
   let config: ServiceConfig & Static<S>;
   try {
@@ -39,6 +44,7 @@ export async function runService<S extends TObject = TObject<Record<string, neve
   const context = { service, config, redis };
   await params.wire?.(context);
   service.installSignalHandlers();
-  await service.start();
+  const address = await service.start();
+  await params.listening?.(context, address);
   return context;
 }
