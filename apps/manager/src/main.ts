@@ -1,5 +1,13 @@
 #!/usr/bin/env node
-// star-manager: metadata and coordination (namespaces, shards, chains, terms, membership). This issue boots the skeleton; the manager issue fills it in.
+// star-manager: namespaces, shards, chains and terms in a fenced journal; membership, failure
+// detection and reconfiguration while leading; metadata reads and the assignment stream always.
 import { runService } from '@star/core';
+import { startCampaign, wireManager } from './manager-runtime.js';
+import { ManagerSettings } from './manager-settings.js';
 
-await runService({ service: 'manager' });
+await runService({
+  service: 'manager',
+  settings: ManagerSettings,
+  wire: wireManager,
+  listening: startCampaign,
+});

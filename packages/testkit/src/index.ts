@@ -1,5 +1,6 @@
 export { ChainCluster, type ChainClusterOptions, type ChainNode } from './cluster/chain-cluster.js';
 export { type RunningService, startService } from './cluster/service-launcher.js';
+export { StarCluster, type StarClusterOptions } from './cluster/star-cluster.js';
 export { freePort, type GetPortOptions } from './free-port.js';
 export { waitForHealth } from './health.js';
 export * from './linearizability/index.js';

@@ -1,0 +1,77 @@
+import { LinkClient } from '@star/core';
+import {
+  type ChainConfig,
+  ChainKeys,
+  ChainMethods,
+  LinkDefaults,
+  type NodeInfo,
+  type Shard,
+} from '@star/protocol';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/**
+ * Makes a journaled chain configuration take effect: first the shard's config key in Redis (which
+ * a node reads whenever it meets a newer term or regains its lease), then a `node.configure` to
+ * every member. A member that misses the call still converges through the key.
+ */
+export class ChainPublisher {
+  readonly #redis: Redis;
+  readonly #logger: Logger;
+  readonly #secret: string;
+  readonly #links = new Map<string, LinkClient>();
+
+  constructor(params: { redis: Redis; logger: Logger; secret: string }) {
+    this.#redis = params.redis;
+    this.#logger = params.logger;
+    this.#secret = params.secret;
+  }
+
+  configOf(shard: Shard, nodes: ReadonlyMap<string, NodeInfo>): ChainConfig {
+    return {
+      shard: shard.id,
+      term: shard.term,
+      chain: shard.chain.map((id) => ({ id, address: nodes.get(id)?.internalAddress ?? 'unknown:0' })),
+    };
+  }
+
+  async publish(shard: Shard, nodes: ReadonlyMap<string, NodeInfo>): Promise<void> {
+    const config = this.configOf(shard, nodes);
+    await this.#redis.set(ChainKeys.shardConfig(shard.id), JSON.stringify(config));
+    await Promise.all(
+      config.chain.map(async (member) => {
+        try {
+          await this.#link(member.address).request(ChainMethods.configure, config, { timeoutMs: 3_000 });
+        } catch (error) {
+          this.#logger.warn(
+            { err: error, shard: shard.id, node: member.id },
+            'configure not delivered; the node will read the key',
+          );
+        }
+      }),
+    );
+  }
+
+  async remove(shardId: number): Promise<void> {
+    await this.#redis.del(ChainKeys.shardConfig(shardId));
+  }
+
+  close(): void {
+    for (const link of this.#links.values()) link.close();
+    this.#links.clear();
+  }
+
+  #link(address: string): LinkClient {
+    let link = this.#links.get(address);
+    if (link === undefined) {
+      link = new LinkClient({
+        url: `ws://${address}${LinkDefaults.path}`,
+        secret: this.#secret,
+        logger: this.#logger,
+        reconnectMaxDelayMs: 1_000,
+      });
+      this.#links.set(address, link);
+    }
+    return link;
+  }
+}

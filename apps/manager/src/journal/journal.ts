@@ -1,0 +1,122 @@
+import { StarError } from '@star/protocol';
+import type { Redis } from 'ioredis';
+import { type Logger, pino } from 'pino';
+import { FencedError } from './fenced-error.js';
+import { ManagerKeys } from './journal-keys.js';
+import {
+  decodeRecord,
+  encodeEntry,
+  type JournalEntry,
+  type JournalRecord,
+  type StreamEntry,
+} from './journal-record.js';
+import { tailStream } from './journal-tail.js';
+import { appendScript } from './lua-scripts.js';
+import { bindScript, type ScriptCall } from './redis-script.js';
+
+export interface JournalParams {
+  redis: Redis;
+  logger?: Logger;
+  /** Entries per XRANGE page when reading or replaying. */
+  pageSize?: number;
+  /** How long a tail's XREAD blocks before it is re-sent. */
+  tailBlockMs?: number;
+}
+
+/**
+ * The manager's metadata journal (DESIGN §4): a Redis Stream that only the holder of the current
+ * fencing token can append to. Every manager rebuilds its state by replaying it and, as a follower,
+ * keeps up by tailing it.
+ */
+export class Journal<T extends { type: string } = JournalEntry> {
+  readonly #redis: Redis;
+  readonly #logger: Logger;
+  readonly #append: ScriptCall;
+  readonly #pageSize: number;
+  readonly #tailBlockMs: number;
+
+  constructor(params: JournalParams) {
+    this.#redis = params.redis;
+    this.#logger = (params.logger ?? pino({ level: 'silent' })).child({ component: 'journal' });
+    this.#append = bindScript(params.redis, appendScript);
+    this.#pageSize = params.pageSize ?? 1_000;
+    this.#tailBlockMs = params.tailBlockMs ?? 5_000;
+  }
+
+  /**
+   * Appends `entries` as one atomic batch if `token` is the current leader's, and returns their
+   * stream ids in order. Throws `FencedError` (code Conflict) if it is not; then nothing was written.
+   */
+  async append(token: number, entries: readonly T[]): Promise<string[]> {
+    if (!Number.isSafeInteger(token) || token <= 0) {
+      throw new StarError('BadRequest', `fencing token must be a positive integer, got ${token}`);
+    }
+    const payloads = entries.map(encodeEntry);
+    try {
+      const ids = await this.#append(
+        [ManagerKeys.leader, ManagerKeys.fence, ManagerKeys.journal],
+        [token, ...payloads],
+      );
+      return ids as string[];
+    } catch (error) {
+      throw FencedError.fromReply(error, token) ?? error;
+    }
+  }
+
+  /** Up to `count` entries after `fromId` (exclusive; '0' reads from the start), oldest first. */
+  async read(fromId = '0', count = this.#pageSize): Promise<JournalRecord<T>[]> {
+    const entries = (await this.#redis.xrange(
+      ManagerKeys.journal,
+      `(${fromId}`,
+      '+',
+      'COUNT',
+      count,
+    )) as StreamEntry[];
+    return entries.map((entry) => decodeRecord<T>(entry));
+  }
+
+  /**
+   * Delivers every entry after `fromId`, then each new one as it is appended, until `signal` aborts
+   * (then it resolves). `onEntries` is awaited before the next read. Uses its own connection.
+   */
+  tail(
+    fromId: string,
+    onEntries: (records: JournalRecord<T>[]) => void | Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    return tailStream<T>({
+      redis: this.#redis,
+      key: ManagerKeys.journal,
+      fromId,
+      onEntries,
+      signal,
+      options: { blockMs: this.#tailBlockMs, count: this.#pageSize, retryMs: 200 },
+      logger: this.#logger,
+    });
+  }
+
+  async length(): Promise<number> {
+    return this.#redis.xlen(ManagerKeys.journal);
+  }
+
+  /** Applies every entry from the start of the stream, in order; returns the id of the last one ('0' if none). */
+  replay(apply: (entry: T, id: string) => void): Promise<string> {
+    return this.replayFrom('0', apply);
+  }
+
+  /**
+   * Applies every entry after `afterId`, in order, and returns the id of the last one applied (or
+   * `afterId`). The seam for checkpoints: load the newest image, then replay from its entry id.
+   */
+  async replayFrom(afterId: string, apply: (entry: T, id: string) => void): Promise<string> {
+    let lastId = afterId;
+    for (;;) {
+      const page = await this.read(lastId, this.#pageSize);
+      for (const record of page) {
+        apply(record.entry, record.id);
+        lastId = record.id;
+      }
+      if (page.length < this.#pageSize) return lastId;
+    }
+  }
+}

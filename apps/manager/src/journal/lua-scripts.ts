@@ -1,0 +1,37 @@
+import type { LuaScript } from './redis-script.js';
+
+/**
+ * The fenced append (DESIGN §4, MUST): one script call checks the writer's fencing token against
+ * the leader record and the fence counter, then XADDs every entry, so a deposed leader can write
+ * nothing and a batch lands whole or not at all.
+ *
+ * The `#!lua` shebang (Redis 7) makes Redis refuse the whole script up front when it is out of
+ * memory, instead of failing at some XADD in the middle of a batch; the checks come before any
+ * write, and XADD with `*` has no other way to fail.
+ *
+ * KEYS: leader record, fence counter, journal stream.
+ * ARGV: token, then one JSON entry per element.
+ * Reply: the stream ids, in order; or the error `FENCED <token> <leader's token|none> <fence>`.
+ */
+export const appendScript: LuaScript = {
+  name: 'starJournalAppend',
+  keys: 3,
+  lua: `#!lua
+local token = tonumber(ARGV[1])
+local holder = 'none'
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local ok, record = pcall(cjson.decode, raw)
+  if ok and type(record) == 'table' and type(record.token) == 'number' then holder = record.token end
+end
+local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
+if token == nil or holder ~= token or fence ~= token then
+  return redis.error_reply('FENCED ' .. ARGV[1] .. ' ' .. tostring(holder) .. ' ' .. tostring(fence))
+end
+local ids = {}
+for i = 2, #ARGV do
+  ids[i - 1] = redis.call('XADD', KEYS[3], '*', 'e', ARGV[i], 't', ARGV[1])
+end
+return ids
+`,
+};

@@ -1,0 +1,92 @@
+import type { ServiceContext } from '@star/core';
+import type { ServiceConfig } from '@star/protocol';
+import { StarError } from '@star/protocol';
+import { assignmentsStream } from './api/assignments-stream.js';
+import { clusterRoutes } from './api/cluster-routes.js';
+import { metadataRoutes } from './api/metadata-routes.js';
+import { ChainPublisher } from './coordination/chain-publisher.js';
+import { Coordinator } from './coordination/coordinator.js';
+import { Journal } from './journal/index.js';
+import { LeaderElection } from './leadership/index.js';
+import { registerManagerMetrics } from './manager-metrics.js';
+import type { ManagerSettings } from './manager-settings.js';
+import type { MetadataEntry } from './metadata/journal-entries.js';
+import { MetadataStore } from './metadata/metadata-store.js';
+
+type ManagerContext = ServiceContext<ServiceConfig & ManagerSettings>;
+
+/**
+ * Wires a manager: the journal and the metadata rebuilt from it, leader election, the coordinator
+ * that acts while this manager leads, the REST API and the assignment stream. Election starts once
+ * the server listens (its address is what followers redirect to).
+ */
+export async function wireManager(context: ManagerContext): Promise<void> {
+  const { service, config, redis } = context;
+  const managerId = config.managerId ?? service.instanceId;
+  const logger = service.logger.child({ manager: managerId });
+  const journal = new Journal<MetadataEntry>({ redis, logger });
+  const store = new MetadataStore(journal, logger);
+  await store.start();
+
+  const election = new LeaderElection({
+    redis,
+    managerId,
+    address: config.advertiseUrl ?? 'pending',
+    leaseMs: config.managerLeaseMs,
+    logger,
+  });
+  const publisher = new ChainPublisher({ redis, logger, secret: config.clusterSecret });
+  const coordinator = new Coordinator({
+    store,
+    publisher,
+    redis,
+    logger,
+    settings: {
+      nodeLeaseMs: config.nodeLeaseMs,
+      deadMarginMs: config.deadMarginMs,
+      checkEveryMs: config.checkEveryMs,
+    },
+    commit: async (entries) => {
+      const token = election.token;
+      if (token === undefined) throw new StarError('MisdirectedRequest', 'this manager lost leadership');
+      const ids = await journal.append(
+        token,
+        entries.map((entry) => ({ ...entry, at: Date.now() })),
+      );
+      await store.waitFor(ids.at(-1)!);
+    },
+  });
+  election.on('elected', (token) => {
+    logger.info({ token }, 'elected leader');
+    coordinator.start();
+  });
+  election.on('deposed', (reason) => {
+    logger.warn({ reason }, 'no longer leader');
+    coordinator.stop();
+  });
+
+  await service.app.register(metadataRoutes, { store, coordinator, leadership: election });
+  await service.app.register(clusterRoutes, { store, leadership: election, managerId });
+  await service.app.register(assignmentsStream, { store });
+  registerManagerMetrics(service.metrics, { store, coordinator, isLeader: () => election.isLeader() });
+  service.addHealthCheck('journal', () => ({
+    applied: store.state.entriesApplied,
+    leader: election.isLeader(),
+  }));
+
+  electionRef.set(context, election);
+  service.onShutdown('coordinator', () => coordinator.stop());
+  service.onShutdown('election', () => election.resign().catch(() => false));
+  service.onShutdown('publisher', () => publisher.close());
+  service.onShutdown('metadata', () => store.stop());
+}
+
+const electionRef = new WeakMap<ManagerContext, LeaderElection>();
+
+/** Starts campaigning once the bound address is known. */
+export function startCampaign(context: ManagerContext, address: { url: string }): void {
+  const election = electionRef.get(context);
+  if (election === undefined) return;
+  election.address = context.config.advertiseUrl ?? address.url;
+  election.start();
+}

@@ -1,0 +1,143 @@
+import { join } from 'node:path';
+import { type RedisServer, startRedis } from '../redis-server.js';
+import { type TempDir, tempDir } from '../temp-dir.js';
+import { waitFor } from '../wait-for.js';
+import { type RunningService, startService } from './service-launcher.js';
+
+export interface StarClusterOptions {
+  managers: number;
+  nodes: number;
+  /** Node read lease; managers are told the same value. */
+  nodeLeaseMs?: number;
+  managerLeaseMs?: number;
+  /** Worker group of each node by index (default: all `default`). */
+  groups?: (index: number) => string;
+  env?: Record<string, string>;
+}
+
+/**
+ * A whole control plane for tests: a redis-server, manager processes and node processes that
+ * register themselves, plus helpers for the manager's REST API. Names are `m1..`, `n1..`.
+ */
+export class StarCluster {
+  readonly managers = new Map<string, RunningService>();
+  readonly nodes = new Map<string, RunningService>();
+  readonly options: Required<Omit<StarClusterOptions, 'groups' | 'env'>> &
+    Pick<StarClusterOptions, 'groups' | 'env'>;
+  #redis!: RedisServer;
+  #dir!: TempDir;
+
+  private constructor(options: StarClusterOptions) {
+    this.options = { nodeLeaseMs: 1_500, managerLeaseMs: 1_500, ...options };
+  }
+
+  static async start(options: StarClusterOptions): Promise<StarCluster> {
+    const cluster = new StarCluster(options);
+    cluster.#redis = await startRedis({ appendOnly: true });
+    cluster.#dir = tempDir('star-cluster-');
+    await Promise.all(Array.from({ length: options.managers }, (_, i) => cluster.startManager(`m${i + 1}`)));
+    await Promise.all(Array.from({ length: options.nodes }, (_, i) => cluster.startNode(`n${i + 1}`)));
+    return cluster;
+  }
+
+  get redis(): RedisServer {
+    return this.#redis;
+  }
+
+  async startManager(id: string): Promise<RunningService> {
+    const previous = this.managers.get(id);
+    const service = await startService(
+      'manager',
+      {
+        ...this.options.env,
+        STAR_REDIS_URL: this.#redis.url,
+        STAR_MANAGER_ID: id,
+        STAR_INSTANCE_ID: id,
+        STAR_MANAGER_LEASE_MS: String(this.options.managerLeaseMs),
+        STAR_NODE_LEASE_MS: String(this.options.nodeLeaseMs),
+        STAR_DEAD_MARGIN_MS: '300',
+        STAR_CHECK_EVERY_MS: '100',
+      },
+      { port: previous?.port },
+    );
+    this.managers.set(id, service);
+    return service;
+  }
+
+  async startNode(id: string): Promise<RunningService> {
+    const previous = this.nodes.get(id);
+    const index = Number(id.slice(1)) - 1;
+    const service = await startService(
+      'node',
+      {
+        ...this.options.env,
+        STAR_REDIS_URL: this.#redis.url,
+        STAR_NODE_ID: id,
+        STAR_INSTANCE_ID: id,
+        STAR_DATA_DIR: join(this.#dir.path, id),
+        STAR_GROUP: this.options.groups?.(index) ?? 'default',
+        STAR_LEASE_MS: String(this.options.nodeLeaseMs),
+        STAR_LEASE_RENEW_MS: String(Math.max(50, Math.floor(this.options.nodeLeaseMs / 5))),
+      },
+      { port: previous?.port },
+    );
+    this.nodes.set(id, service);
+    return service;
+  }
+
+  /** The manager that currently leads, waiting for one if needed. */
+  async leader(timeoutMs = 15_000): Promise<{ id: string; url: string }> {
+    return waitFor(
+      async () => {
+        for (const [id, manager] of this.managers) {
+          if (!manager.process.isRunning()) continue;
+          const response = await fetch(`${manager.url}/v1/leader`, {
+            signal: AbortSignal.timeout(1_000),
+          }).catch(() => undefined);
+          if (response?.ok && ((await response.json()) as { isLeader: boolean }).isLeader)
+            return { id, url: manager.url };
+        }
+        return undefined;
+      },
+      { description: 'a manager to lead', timeoutMs },
+    );
+  }
+
+  /** A JSON call to a manager's REST API; throws with the status and body unless 2xx. */
+  async api<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    if (!response.ok)
+      throw Object.assign(new Error(`${method} ${path}: ${response.status} ${text}`), {
+        status: response.status,
+        body: text,
+      });
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Waits until the leader has journaled every started node as alive. */
+  async waitForNodes(count = this.nodes.size, timeoutMs = 15_000): Promise<void> {
+    await waitFor(
+      async () => {
+        const { url } = await this.leader();
+        const { nodes } = await this.api<{ nodes: { state: string }[] }>(url, 'GET', '/v1/nodes');
+        return nodes.filter((node) => node.state === 'alive').length >= count;
+      },
+      { description: `${count} nodes to register`, timeoutMs },
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const service of [...this.nodes.values(), ...this.managers.values()]) {
+      service.process.resume();
+      await service.process.stop(5_000);
+    }
+    await this.#redis.stop();
+    await this.#dir.cleanup();
+  }
+}
