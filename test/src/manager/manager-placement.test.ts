@@ -24,7 +24,8 @@ describe('namespace creation', () => {
     expect(shards).toHaveLength(8);
     expect(shards[0]!.hashRange.min).toBe(0);
     expect(shards.at(-1)!.hashRange.max).toBe(0xffffffff);
-    for (let i = 1; i < shards.length; i++) expect(shards[i]!.hashRange.min).toBe(shards[i - 1]!.hashRange.max + 1);
+    for (let i = 1; i < shards.length; i++)
+      expect(shards[i]!.hashRange.min).toBe(shards[i - 1]!.hashRange.max + 1);
 
     const load = new Map<string, number>();
     for (const shard of shards) {
@@ -43,7 +44,10 @@ describe('namespace creation', () => {
           'GET',
           '/status',
         );
-        expect(status.shards.find((s) => s.shard === shard.id)).toMatchObject({ term: 1, chain: shard.chain });
+        expect(status.shards.find((s) => s.shard === shard.id)).toMatchObject({
+          term: 1,
+          chain: shard.chain,
+        });
       }
     }
   });
@@ -54,11 +58,17 @@ describe('namespace creation', () => {
     const attempts: [unknown, number, RegExp][] = [
       [{ name: 'bad name!', shards: 2, replicationFactor: 1 }, 400, /name/],
       [{ name: 'zero', shards: 0, replicationFactor: 1 }, 400, /shards/],
-      [{ name: 'toowide', shards: 2, replicationFactor: 5 }, 400, /replication factor 5 needs 5 alive nodes, but only 4/],
+      [
+        { name: 'toowide', shards: 2, replicationFactor: 5 },
+        400,
+        /replication factor 5 needs 5 alive nodes, but only 4/,
+      ],
       [{ name: 'orders', shards: 2, replicationFactor: 1 }, 409, /already exists/],
     ];
     for (const [body, status, message] of attempts) {
-      const error = await cluster.api(url, 'POST', '/v1/namespaces', body).catch((e: { status: number; body: string }) => e);
+      const error = await cluster
+        .api(url, 'POST', '/v1/namespaces', body)
+        .catch((e: { status: number; body: string }) => e);
       expect((error as { status: number }).status).toBe(status);
       expect((error as { body: string }).body).toMatch(message);
     }

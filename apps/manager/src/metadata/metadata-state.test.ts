@@ -22,7 +22,7 @@ const shard = (id: number, chain: string[]): Shard => ({
 
 function replay(entries: MetadataEntry[]): MetadataState {
   const state = new MetadataState();
-  entries.forEach((entry, i) => state.apply(entry, `${i + 1}-0`));
+  for (const [i, entry] of entries.entries()) state.apply(entry, `${i + 1}-0`);
   return state;
 }
 
