@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChainMethods, type GetResponse } from '@star/protocol';
+import { ChainMethods, type GetResponse, StarError } from '@star/protocol';
 import type { ChainCluster } from '@star/testkit';
 import { checkHistory, formatCheckResult, type HistoryRecorder } from '@star/testkit';
 import { expect } from 'vitest';
-import type { WorkloadStats } from './chain-workload.js';
+import type { WorkloadStats, WorkloadTarget } from './chain-workload.js';
 
 /** Fails the test, printing the checker's explanation, unless the history is linearizable. */
 export function expectLinearizable(history: HistoryRecorder): void {
@@ -20,16 +20,36 @@ export function expectLinearizable(history: HistoryRecorder): void {
 
 /** Every acknowledged write is still there: each key is at least at its highest acknowledged version. */
 export async function expectNoLostWrites(
-  cluster: ChainCluster,
+  target: WorkloadTarget,
   shard: number,
   stats: WorkloadStats,
 ): Promise<void> {
-  const config = cluster.configs.get(shard)!;
-  for (const member of config.chain) {
+  for (const member of target.chain(shard)) {
     for (const [key, version] of stats.acknowledged) {
-      const response = await cluster.request<GetResponse>(member.id, ChainMethods.get, { shard, key });
-      expect(response.found, `${key} on ${member.id}`).toBe(true);
-      if (response.found) expect(response.version, `${key} on ${member.id}`).toBeGreaterThanOrEqual(version);
+      const response = await readWithRetry(target, member, shard, key);
+      expect(response.found, `${key} on ${member}`).toBe(true);
+      if (response.found) expect(response.version, `${key} on ${member}`).toBeGreaterThanOrEqual(version);
+    }
+  }
+}
+
+/** A read retried while it fails for a passing reason (a link dropped, a tail catching up). */
+async function readWithRetry(
+  target: WorkloadTarget,
+  node: string,
+  shard: number,
+  key: string,
+): Promise<GetResponse> {
+  const giveUpAt = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await target
+        .link(node)
+        .request<GetResponse>(ChainMethods.get, { shard, key }, { timeoutMs: 5_000 });
+    } catch (error) {
+      const starError = StarError.from(error);
+      if (!starError.retryable || Date.now() > giveUpAt) throw starError;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 }

@@ -1,7 +1,7 @@
 import { ChainCluster, HistoryRecorder } from '@star/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectLinearizable, expectNoLostWrites } from './chain-assertions.js';
-import { runRegisterWorkload } from './chain-workload.js';
+import { chainClusterTarget, runRegisterWorkload } from './chain-workload.js';
 
 const SHARD = 1;
 const KEYS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
@@ -17,7 +17,7 @@ describe('3-node chain under a concurrent register workload', () => {
     cluster = await ChainCluster.start({ nodes: 3 });
     await cluster.configure(SHARD, ['n1', 'n2', 'n3']);
     const history = new HistoryRecorder();
-    const stats = await runRegisterWorkload(cluster, history, {
+    const stats = await runRegisterWorkload(chainClusterTarget(cluster), history, {
       shard: SHARD,
       keys: KEYS,
       clients: 32,
@@ -26,7 +26,7 @@ describe('3-node chain under a concurrent register workload', () => {
     expect(stats.ok).toBeGreaterThan(1_000);
     expect(stats.writes + stats.cas).toBeGreaterThan(300);
     expectLinearizable(history);
-    await expectNoLostWrites(cluster, SHARD, stats);
+    await expectNoLostWrites(chainClusterTarget(cluster), SHARD, stats);
   }, 120_000);
 
   it('stays linearizable and loses no acknowledged write while head, middle and tail are killed in turn', async () => {
@@ -60,7 +60,7 @@ describe('3-node chain under a concurrent register workload', () => {
       faults.push(`restarted ${victim} as tail (${[...without, victim].join('→')})`);
     }
 
-    const workload = runRegisterWorkload(c, history, {
+    const workload = runRegisterWorkload(chainClusterTarget(c), history, {
       shard: SHARD,
       keys: KEYS,
       clients: 32,
@@ -78,6 +78,6 @@ describe('3-node chain under a concurrent register workload', () => {
     expect(faults).toHaveLength(6);
     expect(stats.ok).toBeGreaterThan(500);
     expectLinearizable(history);
-    await expectNoLostWrites(c, SHARD, stats);
+    await expectNoLostWrites(chainClusterTarget(c), SHARD, stats);
   }, 180_000);
 });

@@ -47,6 +47,11 @@ describe('chain node observability', () => {
     const registry = await cluster.redis.client().hgetall(ChainKeys.nodeRegistry);
     expect(Object.keys(registry).sort()).toEqual(['n1', 'n2']);
     const n1 = JSON.parse(registry.n1!) as NodeRegistration;
-    expect(n1).toMatchObject({ id: 'n1', address: cluster.node('n1').address, group: 'default', capacity: 1 });
+    expect(n1).toMatchObject({
+      id: 'n1',
+      address: cluster.node('n1').address,
+      group: 'default',
+      capacity: 1,
+    });
   });
 });

@@ -1,5 +1,12 @@
+import type { LinkClient } from '@star/core';
 import { ChainMethods, type GetResponse, StarError, type WriteResult } from '@star/protocol';
 import type { ChainCluster, HistoryRecorder } from '@star/testkit';
+
+/** Where the workload sends requests: the shard's current chain and a link to each node. */
+export interface WorkloadTarget {
+  chain(shard: number): string[];
+  link(nodeId: string): LinkClient;
+}
 
 const RETRYABLE = new Set([
   'MisdirectedRequest',
@@ -37,7 +44,7 @@ export interface WorkloadStats {
  * with outcome ok, fail (definitely no effect) or info (unknown: it may have been applied).
  */
 export async function runRegisterWorkload(
-  cluster: ChainCluster,
+  target: WorkloadTarget,
   history: HistoryRecorder,
   options: WorkloadOptions,
 ): Promise<WorkloadStats> {
@@ -66,12 +73,12 @@ export async function runRegisterWorkload(
     let last: StarError = new StarError('Timeout', 'no attempt');
     let mayHaveApplied = false;
     while (Date.now() < giveUpAt) {
-      const head = cluster.configs.get(options.shard)?.chain[0];
+      const head = target.chain(options.shard)[0];
       if (head === undefined) break;
       try {
-        const result = await cluster
-          .node(head.id)
-          .link.request<WriteResult>(
+        const result = await target
+          .link(head)
+          .request<WriteResult>(
             ChainMethods.put,
             { ...body, clientId: client, requestId },
             { timeoutMs: 2_000 },
@@ -99,14 +106,14 @@ export async function runRegisterWorkload(
       const roll = Math.random();
       if (roll < mix.read) {
         stats.reads++;
-        const chain = cluster.configs.get(options.shard)?.chain ?? [];
+        const chain = target.chain(options.shard);
         const member = chain[Math.floor(Math.random() * chain.length)];
         if (member === undefined) continue;
         const op = history.invoke(client, key, 'read', {});
         try {
-          const response = await cluster
-            .node(member.id)
-            .link.request<GetResponse>(ChainMethods.get, { shard: options.shard, key }, { timeoutMs: 2_000 });
+          const response = await target
+            .link(member)
+            .request<GetResponse>(ChainMethods.get, { shard: options.shard, key }, { timeoutMs: 2_000 });
           const output = response.found
             ? { value: Buffer.from(response.value).toString(), version: response.version }
             : { value: null };
@@ -152,4 +159,12 @@ export async function runRegisterWorkload(
 
   await Promise.all(Array.from({ length: options.clients }, (_, i) => runClient(i)));
   return stats;
+}
+
+/** A ChainCluster as a workload target: the controller's current config and each node's link. */
+export function chainClusterTarget(cluster: ChainCluster): WorkloadTarget {
+  return {
+    chain: (shard) => cluster.configs.get(shard)?.chain.map((member) => member.id) ?? [],
+    link: (nodeId) => cluster.node(nodeId).link,
+  };
 }
