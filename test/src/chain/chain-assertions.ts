@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainMethods, type GetResponse, StarError } from '@star/protocol';
-import type { ChainCluster } from '@star/testkit';
 import { checkHistory, formatCheckResult, type HistoryRecorder } from '@star/testkit';
 import { expect } from 'vitest';
 import type { WorkloadStats, WorkloadTarget } from './chain-workload.js';
