@@ -26,11 +26,17 @@ describe('checkHistory: reads and writes', () => {
   });
 
   it('rejects a read of a value never written', () => {
-    expect(verdict(history().write([0, 1], 'a', 1).read([2, 3], 'b').ops)).toBe('not-linearizable');
+    const result = checkHistory(history().write([0, 1], 'a', 1).read([2, 3], 'b').ops);
+    expect(result.verdict).toBe('not-linearizable');
+    expect(result.failures[0]!.explanation).toContain('no operation ever wrote "b" to this key');
   });
 
   it('rejects a read that misses a write completed before it', () => {
-    expect(verdict(history().write([0, 1], 'a', 1).read([2, 3], null).ops)).toBe('not-linearizable');
+    const result = checkHistory(history().write([0, 1], 'a', 1).read([2, 3], null).ops);
+    expect(result.verdict).toBe('not-linearizable');
+    expect(result.failures[0]!.explanation).toContain(
+      '#1 client 1 key "k" read → absent [2, 3]: the key existed since #0 client 0 key "k" write "a" → ok v1 [0, 1], and no delete was invoked before the read completed',
+    );
   });
 
   it('rejects a stale read after a newer write completed', () => {
@@ -346,7 +352,7 @@ describe('checkHistory: keys and results', () => {
   it('explains a failure in words and prints it', () => {
     const h = history().write([0, 1], 'A', 1).write([2, 3], 'B', 2).read([4, 5], 'A', 1);
     const text = formatCheckResult(checkHistory(h.ops));
-    expect(text).toContain('linearizability: not-linearizable (3 operations on 1 keys');
+    expect(text).toContain('linearizability: not-linearizable (3 operations on 1 key, checked in');
     expect(text).toContain('key "k": not linearizable');
     expect(text).toContain('#2 client 2 key "k" read → "A" v1 [4, 5]');
     expect(text).toContain('Operations involved:');

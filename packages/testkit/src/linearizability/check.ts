@@ -1,5 +1,6 @@
-import { describeOperation } from './format.js';
+import { count, describeOperation } from './format.js';
 import { HistoryFormatError, type Operation, validateOperation } from './history.js';
+import { findImpossibleReads, type ImpossibleRead } from './precheck.js';
 import {
   compileRegisterHistory,
   describeRegisterState,
@@ -120,8 +121,8 @@ function describeFailure(
   };
   const held = describeStateAfter(history, result.prefix, result.state);
   const lines = [
-    `key ${JSON.stringify(key)}: not linearizable (${history.ops.length} operations).`,
-    `The furthest the search got: ${result.prefix.length} operations linearized, after which the register held ${held}.`,
+    `key ${JSON.stringify(key)}: not linearizable (${count(history.ops.length, 'operation')}).`,
+    `The furthest the search got: ${count(result.prefix.length, 'operation')} linearized, after which the register held ${held}.`,
     `Then ${describeOperation(stepOf(result.stuck).source)} had to take effect before it completed, and no pending operation could:`,
   ];
   const victims: number[] = [];
@@ -154,6 +155,24 @@ function describeFailure(
   return { key, explanation: lines.join('\n'), operations };
 }
 
+function describeImpossibleReads(
+  history: KeyHistory,
+  impossible: ImpossibleRead[],
+  maxWindow: number,
+): KeyFailure {
+  const lines = [
+    `key ${JSON.stringify(history.key)}: not linearizable (${count(history.ops.length, 'operation')}).`,
+    `${impossible.length === 1 ? 'A read' : `${impossible.length} reads`} returned what no operation could have written:`,
+    ...impossible.slice(0, explainedCandidates).map((found) => `  - ${found.explanation}`),
+  ];
+  if (impossible.length > explainedCandidates)
+    lines.push(`  (and ${impossible.length - explainedCandidates} more)`);
+  const operations = [...new Set(impossible.flatMap((found) => found.related))]
+    .slice(0, maxWindow)
+    .sort((a, b) => a.invokedAt - b.invokedAt || a.id - b.id);
+  return { key: history.key, explanation: lines.join('\n'), operations };
+}
+
 /**
  * Checks that a history of register operations is linearizable, one key at a time (a history is
  * linearizable iff each key's sub-history is). Throws `HistoryFormatError` on malformed operations.
@@ -184,6 +203,11 @@ export function checkHistory(history: readonly Operation[], options: CheckOption
   const failures: KeyFailure[] = [];
   let undecided: KeyHistory[] = [];
   keys.forEach((key, i) => {
+    const impossible = findImpossibleReads(key.ops);
+    if (impossible.length > 0) {
+      failures.push(describeImpossibleReads(key, impossible, maxWindow));
+      return;
+    }
     const share = (budgetEnd - performance.now()) / (keys.length - i);
     const result = searchLinearization(registerModel, key.steps, { deadline: performance.now() + share });
     if (result.kind === 'violation') failures.push(describeFailure(key, result, maxWindow));

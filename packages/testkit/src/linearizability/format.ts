@@ -2,6 +2,11 @@ import type { CheckResult } from './check.js';
 import type { Operation } from './history.js';
 import { describeValue } from './register-model.js';
 
+/** `1 operation`, `2 operations`. */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function formatTime(time: number): string {
   return Number.isInteger(time) ? String(time) : time.toFixed(3);
 }
@@ -58,7 +63,7 @@ export function describeOperation(op: Operation): string {
 /** The result as the fault suite prints it: the verdict, then each failure with its operations. */
 export function formatCheckResult(result: CheckResult): string {
   const lines = [
-    `linearizability: ${result.verdict} (${result.operations} operations on ${result.keys} keys, checked in ${Math.round(result.elapsedMs)} ms)`,
+    `linearizability: ${result.verdict} (${count(result.operations, 'operation')} on ${count(result.keys, 'key')}, checked in ${Math.round(result.elapsedMs)} ms)`,
   ];
   for (const failure of result.failures) {
     lines.push('', failure.explanation, 'Operations involved:');

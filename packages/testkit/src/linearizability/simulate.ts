@@ -185,33 +185,53 @@ export function corruptReadWithUnwrittenValue(ops: Operation[], random: () => nu
  * operation with a higher version); returns it, or undefined if no read qualifies.
  */
 export function corruptReadWithStaleValue(ops: Operation[], random: () => number): Operation | undefined {
-  const versionOf = (op: Operation): number | undefined =>
-    op.outcome === 'ok' && op.type !== 'read' ? op.output.version : undefined;
-  const candidates: { read: Operation; stale: { value: string; version: number } }[] = [];
-  for (const read of ops) {
-    if (read.type !== 'read' || read.outcome !== 'ok') continue;
-    const sameKey = ops.filter((op) => op.key === read.key && versionOf(op) !== undefined);
-    const overwritten = Math.max(
-      -1,
-      ...sameKey.filter((op) => op.completedAt! < read.invokedAt).map((op) => versionOf(op)!),
-    );
-    let stale: { value: string; version: number } | undefined;
-    for (const op of sameKey) {
-      const version = versionOf(op)!;
-      if (
-        (op.type === 'write' || op.type === 'cas') &&
-        version < overwritten &&
-        version > (stale?.version ?? -1)
-      ) {
-        stale = { value: op.input.value, version };
-      }
+  // Per key: completed mutations by completion (with the running highest version), and the
+  // completed writes and cas by version.
+  const byKey = new Map<
+    string,
+    { completions: number[]; highest: number[]; written: { value: string; version: number }[] }
+  >();
+  const mutations = ops
+    .filter((op) => op.type !== 'read' && op.outcome === 'ok' && op.output.version !== undefined)
+    .sort((a, b) => a.completedAt! - b.completedAt!);
+  for (const op of mutations) {
+    if (op.type === 'read' || op.outcome !== 'ok') continue;
+    let entry = byKey.get(op.key);
+    if (entry === undefined) {
+      entry = { completions: [], highest: [], written: [] };
+      byKey.set(op.key, entry);
     }
-    if (stale !== undefined) candidates.push({ read, stale });
+    const version = op.output.version!;
+    entry.completions.push(op.completedAt);
+    entry.highest.push(Math.max(version, entry.highest.at(-1) ?? -1));
+    if (op.type !== 'delete') entry.written.push({ value: op.input.value, version });
   }
-  const chosen = candidates[Math.floor(random() * candidates.length)];
-  if (chosen === undefined) return undefined;
-  const { read, stale } = chosen;
-  if (read.type !== 'read' || read.outcome !== 'ok') return undefined;
-  read.output = read.output.version === undefined ? { value: stale.value } : stale;
-  return read;
+  for (const entry of byKey.values()) entry.written.sort((a, b) => a.version - b.version);
+  const lastBelow = <T>(sorted: T[], below: (item: T) => boolean): number => {
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (below(sorted[mid]!)) low = mid + 1;
+      else high = mid;
+    }
+    return low - 1;
+  };
+  const reads = ops.filter((op) => op.type === 'read' && op.outcome === 'ok');
+  for (let i = reads.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [reads[i], reads[j]] = [reads[j]!, reads[i]!];
+  }
+  for (const read of reads) {
+    const entry = byKey.get(read.key);
+    if (entry === undefined || read.type !== 'read' || read.outcome !== 'ok') continue;
+    const done = lastBelow(entry.completions, (at) => at < read.invokedAt);
+    if (done < 0) continue;
+    const overwritten = entry.highest[done]!;
+    const stale = entry.written[lastBelow(entry.written, (w) => w.version < overwritten)];
+    if (stale === undefined) continue;
+    read.output = read.output.version === undefined ? { value: stale.value } : { ...stale };
+    return read;
+  }
+  return undefined;
 }
