@@ -3,6 +3,7 @@ import type { ServiceConfig } from '@star/protocol';
 import { StarError } from '@star/protocol';
 import { assignmentsStream } from './api/assignments-stream.js';
 import { clusterRoutes } from './api/cluster-routes.js';
+import { configRoutes } from './api/config-routes.js';
 import { metadataRoutes } from './api/metadata-routes.js';
 import { ChainPublisher } from './coordination/chain-publisher.js';
 import { Coordinator } from './coordination/coordinator.js';
@@ -44,7 +45,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
     settings: {
       nodeLeaseMs: config.nodeLeaseMs,
       deadMarginMs: config.deadMarginMs,
-      checkEveryMs: config.checkEveryMs,
+      checkEveryMs: () => config.checkEveryMs ?? context.runtime.settings.membershipCheckMs,
     },
     commit: async (entries) => {
       const token = election.token;
@@ -68,6 +69,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
   await service.app.register(metadataRoutes, { store, coordinator, leadership: election });
   await service.app.register(clusterRoutes, { store, leadership: election, managerId });
   await service.app.register(assignmentsStream, { store });
+  await service.app.register(configRoutes, { redis, runtime: context.runtime, leadership: election });
   registerManagerMetrics(service.metrics, { store, coordinator, isLeader: () => election.isLeader() });
   service.addHealthCheck('journal', () => ({
     applied: store.state.entriesApplied,

@@ -12,7 +12,7 @@ export const ManagerSettings = Type.Object({
   nodeLeaseMs: Type.Integer({ minimum: 100, default: 3_000 }),
   /** Wait after a node's lease key expired before the node counts as dead. */
   deadMarginMs: Type.Integer({ minimum: 0, default: 500 }),
-  /** Period of the membership and failure checks. */
-  checkEveryMs: Type.Integer({ minimum: 20, default: 250 }),
+  /** Period of the membership and failure checks; when unset, the runtime setting `membershipCheckMs`. */
+  checkEveryMs: Type.Optional(Type.Integer({ minimum: 20 })),
 });
 export type ManagerSettings = Static<typeof ManagerSettings>;

@@ -35,6 +35,7 @@ export async function wireNode({
   service,
   config,
   redis,
+  runtime,
 }: ServiceContext<ServiceConfig & NodeSettings>): Promise<void> {
   const nodeId = config.nodeId ?? service.instanceId;
   const logger = service.logger.child({ node: nodeId });
@@ -75,7 +76,11 @@ export async function wireNode({
   registerNodeApi(router, replicas, status, (op, outcome, seconds) =>
     metrics.opDuration.observe({ op, outcome }, seconds),
   );
-  const retention = new LogRetention(replicas, { keepTail: config.logTailEntries, logger });
+  const retention = new LogRetention(replicas, {
+    keepTail: config.logTailEntries,
+    resultRetentionMs: () => runtime.settings.requestResultRetentionMs,
+    logger,
+  });
 
   await service.app.register(linkServer, {
     router,

@@ -1,4 +1,5 @@
 export { envVarName, loadConfig } from './config/load-config.js';
+export { RuntimeConfig } from './config/runtime-config.js';
 export { createLogger, defaultInstanceId, type Logger, redactedPaths } from './logging/logger.js';
 export { connectRedis, pingRedis } from './redis/redis-connection.js';
 export { type HealthCheck, type HealthReport, mountHealth } from './service/health.js';

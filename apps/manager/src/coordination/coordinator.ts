@@ -19,8 +19,8 @@ export interface CoordinatorSettings {
   nodeLeaseMs: number;
   /** Extra wait after a node's lease key expired before it counts as dead. */
   deadMarginMs: number;
-  /** How often membership and failures are checked. */
-  checkEveryMs: number;
+  /** How often membership and failures are checked (read before every check: a runtime setting). */
+  checkEveryMs: () => number;
 }
 
 /**
@@ -63,15 +63,20 @@ export class Coordinator {
   start(): void {
     this.#actingFrom = performance.now() + this.#settings.nodeLeaseMs + this.#settings.deadMarginMs;
     this.#missingSince.clear();
-    this.#timer = setInterval(() => {
-      void this.#serialized(() => this.#checkMembership()).catch((error: unknown) =>
-        this.#logger.warn({ err: error }, 'membership check failed'),
-      );
-    }, this.#settings.checkEveryMs);
+    const tick = () => {
+      this.#timer = setTimeout(() => {
+        void this.#serialized(() => this.#checkMembership())
+          .catch((error: unknown) => this.#logger.warn({ err: error }, 'membership check failed'))
+          .finally(() => {
+            if (this.#timer !== undefined) tick();
+          });
+      }, this.#settings.checkEveryMs());
+    };
+    tick();
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#actingFrom = Number.POSITIVE_INFINITY;
   }

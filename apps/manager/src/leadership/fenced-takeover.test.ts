@@ -5,9 +5,9 @@ import { FencedError } from '../journal/fenced-error.js';
 import { Journal } from '../journal/journal.js';
 import { ManagerKeys } from '../journal/journal-keys.js';
 import type { JournalEntry } from '../journal/journal-record.js';
-import { leaderKeyExpiresAt, newElection, nextDeposed, nextElected } from './election-test-helpers.js';
 import type { LeaderElection } from './leader-election.js';
 import { parseLeaderRecord } from './leader-record.js';
+import { leaderKeyExpiresAt, newElection, nextDeposed, nextElected } from './testing/election-helpers.js';
 import { PausableProxy } from './testing/pausable-proxy.js';
 
 const entry = (n: number): JournalEntry => ({ type: 'test', data: { n }, at: n });

@@ -2,6 +2,8 @@ import { type RedisServer, sleep, startRedis, waitFor } from '@star/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManagerKeys } from '../journal/journal-keys.js';
+import type { LeaderElection } from './leader-election.js';
+import { parseLeaderRecord } from './leader-record.js';
 import {
   LEASE_MS,
   leaderKeyExpiresAt,
@@ -9,9 +11,7 @@ import {
   nextDeposed,
   nextElected,
   RENEW_MS,
-} from './election-test-helpers.js';
-import type { LeaderElection } from './leader-election.js';
-import { parseLeaderRecord } from './leader-record.js';
+} from './testing/election-helpers.js';
 
 describe('LeaderElection', () => {
   let server: RedisServer;

@@ -29,6 +29,18 @@ describe('placeShards', () => {
     expect(Object.fromEntries(heads(chains))).toEqual({ n1: 2, n2: 2, n3: 2, n4: 2 });
   });
 
+  it('evens out heads even when that takes a chain of hand-overs', () => {
+    for (const [shards, rf] of [
+      [8, 2],
+      [64, 2],
+      [13, 3],
+    ] as const) {
+      const chains = placeShards({ shards, replicationFactor: rf, nodes: four });
+      expect(spread(heads(chains).values()), `${shards} × RF ${rf}`).toBeLessThanOrEqual(1);
+      for (const chain of chains.values()) expect(new Set(chain).size).toBe(rf);
+    }
+  });
+
   it('spans both groups in every chain with 2 groups of 2 nodes', () => {
     const nodes = [node('a1', 'A'), node('a2', 'A'), node('b1', 'B'), node('b2', 'B')];
     for (const rf of [2, 3]) {

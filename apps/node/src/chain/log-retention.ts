@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { ReplicaSet } from './replica-set.js';
 
-/** How long committed request results are kept for answering retries (exactly-once window). */
-const REQUEST_RESULTS_MS = 10 * 60_000;
 const EVERY_MS = 5_000;
 /** Per shard and pass, so a pass never holds the event loop long. */
 const MAX_TRIM_PER_PASS = 50_000;
@@ -15,12 +13,18 @@ const MAX_TRIM_PER_PASS = 50_000;
 export class LogRetention {
   readonly #replicas: ReplicaSet;
   readonly #keepTail: number;
+  /** How long committed request results are kept for answering retries (a runtime setting). */
+  readonly #resultRetentionMs: () => number;
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(replicas: ReplicaSet, options: { keepTail: number; logger: Logger }) {
+  constructor(
+    replicas: ReplicaSet,
+    options: { keepTail: number; resultRetentionMs?: () => number; logger: Logger },
+  ) {
     this.#replicas = replicas;
     this.#keepTail = options.keepTail;
+    this.#resultRetentionMs = options.resultRetentionMs ?? (() => 10 * 60_000);
     this.#logger = options.logger;
   }
 
@@ -39,7 +43,7 @@ export class LogRetention {
     for (const replica of this.#replicas.all()) {
       try {
         trimmed += replica.store.trimLog(this.#keepTail, { maxEntries: MAX_TRIM_PER_PASS });
-        replica.store.pruneRequests(REQUEST_RESULTS_MS);
+        replica.store.pruneRequests(this.#resultRetentionMs());
       } catch (error) {
         this.#logger.warn({ err: error, shard: replica.shard }, 'log retention pass failed');
       }

@@ -2,6 +2,7 @@ import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { ServiceConfig, type ServiceName, StarError } from '@star/protocol';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../config/load-config.js';
+import { RuntimeConfig } from '../config/runtime-config.js';
 import { connectRedis, pingRedis } from '../redis/redis-connection.js';
 import { StarService } from './star-service.js';
 
@@ -9,6 +10,8 @@ export interface ServiceContext<C> {
   service: StarService;
   config: C;
   redis: Redis;
+  /** Cluster-wide settings that change at run time (reloaded on every change notice). */
+  runtime: RuntimeConfig;
 }
 
 /**
@@ -41,7 +44,11 @@ export async function runService<S extends TObject = TObject<Record<string, neve
   const redis = connectRedis(config.redisUrl, service.logger);
   service.addHealthCheck('redis', () => pingRedis(redis));
   service.onShutdown('redis', () => redis.quit().catch(() => redis.disconnect()));
-  const context = { service, config, redis };
+  const runtime = new RuntimeConfig(redis, service.logger);
+  runtime.start();
+  service.onShutdown('runtime-config', () => runtime.stop());
+  service.app.get('/runtime-config', async () => ({ version: runtime.version, settings: runtime.settings }));
+  const context = { service, config, redis, runtime };
   await params.wire?.(context);
   service.installSignalHandlers();
   const address = await service.start();

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
-import { ManagerKeys } from '../journal/journal-keys.js';
-import { LeaderElection, type LeaderElectionParams } from './leader-election.js';
+import { ManagerKeys } from '../../journal/journal-keys.js';
+import { LeaderElection, type LeaderElectionParams } from '../leader-election.js';
 
 /** Test helpers for elections: a short lease, and event waits with a deadline. */
 export const LEASE_MS = 1_000;
