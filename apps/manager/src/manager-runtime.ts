@@ -46,6 +46,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
       nodeLeaseMs: config.nodeLeaseMs,
       deadMarginMs: config.deadMarginMs,
       checkEveryMs: () => config.checkEveryMs ?? context.runtime.settings.membershipCheckMs,
+      balance: () => context.runtime.settings.balance,
     },
     commit: async (entries) => {
       const token = election.token;

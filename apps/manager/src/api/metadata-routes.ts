@@ -59,6 +59,24 @@ export async function metadataRoutes(
     return { node, shards };
   });
 
+  app.post(
+    '/v1/nodes/:id/drain',
+    { schema: { params: IdParams }, preHandler: leaderOnly(leadership) },
+    async (request, reply) => {
+      await coordinator.drainNode((request.params as { id: string }).id);
+      return reply.code(202).send({ draining: true });
+    },
+  );
+
+  app.delete(
+    '/v1/nodes/:id',
+    { schema: { params: IdParams }, preHandler: leaderOnly(leadership) },
+    async (request, reply) => {
+      await coordinator.removeNode((request.params as { id: string }).id);
+      return reply.code(204).send();
+    },
+  );
+
   app.get('/v1/shards', { schema: { querystring: ShardsQuery } }, async (request) => {
     const { namespace } = request.query as { namespace?: string };
     if (namespace !== undefined && !state.namespaces.has(namespace)) {

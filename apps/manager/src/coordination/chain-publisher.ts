@@ -52,6 +52,11 @@ export class ChainPublisher {
     );
   }
 
+  /** A request to a node (status queries during moves). */
+  request<T>(address: string, method: string, body: unknown): Promise<T> {
+    return this.#link(address).request<T>(method, body, { timeoutMs: 3_000 });
+  }
+
   async remove(shardId: number): Promise<void> {
     await this.#redis.del(ChainKeys.shardConfig(shardId));
   }

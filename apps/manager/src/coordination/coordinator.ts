@@ -13,6 +13,7 @@ import type { MetadataEntry } from '../metadata/journal-entries.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { chooseReplacement, placeShards } from '../placement/index.js';
 import type { ChainPublisher } from './chain-publisher.js';
+import { ReplicaMover } from './replica-mover.js';
 
 export interface CoordinatorSettings {
   /** The nodes' read lease: a new leader waits this out before reconfiguring anything. */
@@ -21,6 +22,8 @@ export interface CoordinatorSettings {
   deadMarginMs: number;
   /** How often membership and failures are checked (read before every check: a runtime setting). */
   checkEveryMs: () => number;
+  /** Whether to move replicas for balance (draining happens regardless; a runtime setting). */
+  balance: () => boolean;
 }
 
 /**
@@ -40,6 +43,7 @@ export class Coordinator {
   #timer: NodeJS.Timeout | undefined;
   #actingFrom = Number.POSITIVE_INFINITY;
   readonly #missingSince = new Map<string, number>();
+  readonly #mover: ReplicaMover;
   reconfigurations = 0;
 
   constructor(params: {
@@ -57,6 +61,11 @@ export class Coordinator {
     this.#logger = params.logger.child({ component: 'coordinator' });
     this.#settings = params.settings;
     this.#commit = params.commit;
+    this.#mover = new ReplicaMover({ publisher: params.publisher, logger: params.logger });
+  }
+
+  get replicaMoves(): number {
+    return this.#mover.moves;
   }
 
   /** Became leader: start watching, but reconfigure only after the longest node lease passed. */
@@ -141,6 +150,69 @@ export class Coordinator {
     if (performance.now() < this.#actingFrom) return;
     await this.#detectFailures();
     await this.#restoreReplication();
+    await this.#trimOverReplicated();
+    await this.#applyChanges(await this.#mover.step(this.#store.state, this.#settings.balance()));
+  }
+
+  /** Commits shard reconfigurations and publishes the chains they produce. */
+  async #applyChanges(entries: MetadataEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#commit(entries);
+    this.reconfigurations += entries.filter((entry) => entry.type === 'shard.reconfigured').length;
+    const ids = entries.flatMap((entry) => (entry.type === 'shard.reconfigured' ? [entry.data.id] : []));
+    await this.#publishAll(ids.map((id) => this.#store.state.shards.get(id)!));
+  }
+
+  /**
+   * A chain longer than its replication factor with no move under way (a move a former leader
+   * left half done) sheds a draining member, else its tail: the member that joined last.
+   */
+  async #trimOverReplicated(): Promise<void> {
+    const state = this.#store.state;
+    const entries: MetadataEntry[] = [];
+    for (const shard of state.shards.values()) {
+      const rf = state.namespaces.get(shard.namespace)?.replicationFactor ?? shard.chain.length;
+      if (shard.chain.length <= rf || this.#mover.inFlight?.shard === shard.id) continue;
+      const draining = shard.chain.find((id) => state.nodes.get(id)?.state === 'draining');
+      const leaving = draining ?? shard.chain.at(-1)!;
+      const chain = shard.chain.filter((id) => id !== leaving);
+      entries.push({
+        type: 'shard.reconfigured',
+        data: { id: shard.id, term: shard.term + 1, chain, status: 'SteadyState' },
+      });
+    }
+    await this.#applyChanges(entries);
+  }
+
+  /** Marks a node draining: its replicas move away, one at a time, then it can be removed. */
+  drainNode(id: string): Promise<void> {
+    return this.#serialized(async () => {
+      const node = this.#store.state.nodes.get(id);
+      if (node === undefined) throw new StarError('NotFound', `no node ${id}`);
+      if (node.state === 'draining') return;
+      if (node.state === 'dead') throw new StarError('Conflict', `node ${id} is dead; remove it instead`);
+      await this.#commit([{ type: 'node.state', data: { id, state: 'draining' } }]);
+    });
+  }
+
+  /** Forgets a node that holds no replica (drained, or dead and chained around). */
+  removeNode(id: string): Promise<void> {
+    return this.#serialized(async () => {
+      const node = this.#store.state.nodes.get(id);
+      if (node === undefined) throw new StarError('NotFound', `no node ${id}`);
+      const holding = [...this.#store.state.shards.values()].filter((shard) => shard.chain.includes(id));
+      if (holding.length > 0) {
+        throw new StarError(
+          'Conflict',
+          `node ${id} still holds replicas of shards ${holding.map((s) => s.id).join(', ')}; drain it first`,
+          {
+            shards: holding.map((s) => s.id),
+          },
+        );
+      }
+      await this.#commit([{ type: 'node.removed', data: { id } }]);
+      await this.#redis.hdel(ChainKeys.nodeRegistry, id);
+    });
   }
 
   /** New or moved nodes from the registry become journaled members. */
@@ -210,9 +282,7 @@ export class Coordinator {
       { node: id, shards: affected.map((s) => s.id) },
       'node lease expired: removing it from its chains',
     );
-    await this.#commit(entries);
-    this.reconfigurations += entries.length - 1;
-    await this.#publishAll(affected.map((shard) => this.#store.state.shards.get(shard.id)!));
+    await this.#applyChanges(entries);
   }
 
   /** Shards short of their replication factor get a replacement replica joining as tail. */
@@ -241,11 +311,7 @@ export class Coordinator {
         },
       });
     }
-    if (entries.length === 0) return;
-    await this.#commit(entries);
-    this.reconfigurations += entries.length;
-    const changed = entries.map((entry) => state.shards.get((entry.data as { id: number }).id)!);
-    this.#logger.info({ shards: changed.map((s) => s.id) }, 'replication factor restored');
-    await this.#publishAll(changed);
+    if (entries.length > 0) this.#logger.info({ entries: entries.length }, 'restoring replication factor');
+    await this.#applyChanges(entries);
   }
 }
