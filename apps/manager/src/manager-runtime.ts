@@ -5,6 +5,7 @@ import { assignmentsStream } from './api/assignments-stream.js';
 import { clusterRoutes } from './api/cluster-routes.js';
 import { configRoutes } from './api/config-routes.js';
 import { metadataRoutes } from './api/metadata-routes.js';
+import { openApi } from './api/openapi.js';
 import { ChainPublisher } from './coordination/chain-publisher.js';
 import { Coordinator } from './coordination/coordinator.js';
 import { Journal } from './journal/index.js';
@@ -67,6 +68,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
     coordinator.stop();
   });
 
+  await openApi(service.app);
   await service.app.register(metadataRoutes, { store, coordinator, leadership: election });
   await service.app.register(clusterRoutes, { store, leadership: election, managerId });
   await service.app.register(assignmentsStream, { store });

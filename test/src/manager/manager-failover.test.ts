@@ -66,5 +66,24 @@ describe('node failure under the manager', () => {
     const leader = await c.leader();
     const nodes = await c.api<{ nodes: { id: string; state: string }[] }>(leader.url, 'GET', '/v1/nodes');
     expect(nodes.nodes.find((n) => n.id === victim)?.state).toBe('dead');
+
+    // The node comes back with its old terms: it is brought up to date, not trusted.
+    await c.startNode(victim);
+    await waitFor(
+      async () => {
+        const view = await c.api<{ nodes: { id: string; state: string }[] }>(leader.url, 'GET', '/v1/nodes');
+        return view.nodes.find((n) => n.id === victim)?.state === 'alive';
+      },
+      { description: `${victim} to be alive again`, timeoutMs: 10_000 },
+    );
+    const status = await c.api<{ shards: { shard: number; term: number; role: string }[] }>(
+      c.nodes.get(victim)!.url,
+      'GET',
+      '/status',
+    );
+    const current = target.shard(shard.id)!;
+    const seen = status.shards.find((s) => s.shard === shard.id)!;
+    expect(seen.term).toBeGreaterThanOrEqual(current.term);
+    if (!current.chain.includes(victim)) expect(seen.role).toBe('none');
   }, 90_000);
 });

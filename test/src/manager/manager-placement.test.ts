@@ -77,4 +77,23 @@ describe('namespace creation', () => {
     const after = await cluster.api<{ entries: number }>(url, 'GET', '/v1/cluster/status');
     expect(after.entries).toBe(before.entries);
   });
+
+  it('describes its API in OpenAPI generated from the route schemas', async () => {
+    const { url } = await cluster.leader();
+    const spec = await cluster.api<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
+      url,
+      'GET',
+      '/openapi.json',
+    );
+    expect(spec.openapi).toMatch(/^3\./);
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/namespaces',
+        '/v1/namespaces/{name}',
+        '/v1/nodes/{id}/drain',
+        '/v1/config',
+      ]),
+    );
+    expect(spec.paths['/v1/namespaces']).toHaveProperty('post');
+  });
 });
