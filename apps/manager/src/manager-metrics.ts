@@ -5,9 +5,14 @@ import type { MetadataStore } from './metadata/metadata-store.js';
 /** Leader state, journal position, reconfigurations, node states and shards per node, read on scrape. */
 export function registerManagerMetrics(
   registry: Registry,
-  parts: { store: MetadataStore; coordinator: Coordinator; isLeader: () => boolean },
+  parts: {
+    store: MetadataStore;
+    coordinator: Coordinator;
+    isLeader: () => boolean;
+    journalLength: () => Promise<number>;
+  },
 ): void {
-  const { store, coordinator, isLeader } = parts;
+  const { store, coordinator, isLeader, journalLength } = parts;
   new Gauge({
     name: 'star_manager_is_leader',
     help: '1 on the leader, 0 on followers',
@@ -22,6 +27,22 @@ export function registerManagerMetrics(
     registers: [registry],
     collect() {
       this.set(store.state.entriesApplied);
+    },
+  });
+  new Gauge({
+    name: 'star_manager_journal_length',
+    help: 'Entries in the journal stream (XLEN), until checkpoints trim it',
+    registers: [registry],
+    async collect() {
+      this.set(await journalLength().catch(() => Number.NaN));
+    },
+  });
+  new Gauge({
+    name: 'star_manager_replica_moves',
+    help: 'Replica moves (rebalance, drain) this manager completed as leader',
+    registers: [registry],
+    collect() {
+      this.set(coordinator.replicaMoves);
     },
   });
   new Gauge({

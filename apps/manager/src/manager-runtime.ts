@@ -73,7 +73,12 @@ export async function wireManager(context: ManagerContext): Promise<void> {
   await service.app.register(clusterRoutes, { store, leadership: election, managerId });
   await service.app.register(assignmentsStream, { store });
   await service.app.register(configRoutes, { redis, runtime: context.runtime, leadership: election });
-  registerManagerMetrics(service.metrics, { store, coordinator, isLeader: () => election.isLeader() });
+  registerManagerMetrics(service.metrics, {
+    store,
+    coordinator,
+    isLeader: () => election.isLeader(),
+    journalLength: () => journal.length(),
+  });
   service.addHealthCheck('journal', () => ({
     applied: store.state.entriesApplied,
     leader: election.isLeader(),

@@ -96,4 +96,13 @@ describe('namespace creation', () => {
     );
     expect(spec.paths['/v1/namespaces']).toHaveProperty('post');
   });
+
+  it('exports leader state, journal length, node states and replicas per node on /metrics', async () => {
+    const { url } = await cluster.leader();
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/star_manager_is_leader\{[^}]*\} 1/);
+    expect(metrics).toMatch(/star_manager_journal_length\{[^}]*\} [1-9]\d*/);
+    expect(metrics).toMatch(/star_manager_nodes\{[^}]*state="alive"[^}]*\} 4/);
+    expect(metrics).toMatch(/star_manager_node_replicas\{[^}]*node="n1"[^}]*\} 6/);
+  });
 });
