@@ -1,6 +1,8 @@
+import { once } from 'node:events';
 import type { Shard } from '@star/protocol';
 import { StarCluster } from '@star/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 
 let cluster: StarCluster;
 
@@ -104,5 +106,38 @@ describe('namespace creation', () => {
     expect(metrics).toMatch(/star_manager_journal_length\{[^}]*\} [1-9]\d*/);
     expect(metrics).toMatch(/star_manager_nodes\{[^}]*state="alive"[^}]*\} 4/);
     expect(metrics).toMatch(/star_manager_node_replicas\{[^}]*node="n1"[^}]*\} 6/);
+  });
+
+  it('serializes concurrent conflicting admin calls: one create wins, the other gets 409', async () => {
+    const { url } = await cluster.leader();
+    const create = () =>
+      fetch(`${url}/v1/namespaces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'race', shards: 2, replicationFactor: 2 }),
+      }).then((response) => response.status);
+    const statuses = await Promise.all([create(), create(), create()]);
+    expect(statuses.sort()).toEqual([201, 409, 409]);
+    const { shards } = await cluster.api<{ shards: Shard[] }>(url, 'GET', '/v1/namespaces/race');
+    expect(shards).toHaveLength(2);
+  });
+
+  it('streams the shard map on /v1/assignments: the whole map first, then each change with its version', async () => {
+    const { url } = await cluster.leader();
+    const socket = new WebSocket(`${url.replace('http', 'ws')}/v1/assignments`);
+    const messages: { type: string; version: string; shards?: Shard[]; entry?: string }[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await once(socket, 'open');
+    await expect.poll(() => messages.length).toBeGreaterThan(0);
+    const [snapshot] = messages;
+    expect(snapshot).toMatchObject({ type: 'snapshot' });
+    expect(snapshot!.shards!.length).toBeGreaterThanOrEqual(8);
+    await cluster.api(url, 'POST', '/v1/namespaces', { name: 'streamed', shards: 1, replicationFactor: 1 });
+    await expect
+      .poll(() => messages.some((m) => m.type === 'change' && m.entry === 'namespace.created'))
+      .toBe(true);
+    const change = messages.find((m) => m.entry === 'namespace.created')!;
+    expect(change.version > snapshot!.version).toBe(true);
+    socket.close();
   });
 });
