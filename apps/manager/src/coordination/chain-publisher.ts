@@ -1,9 +1,8 @@
-import { LinkClient } from '@star/core';
+import { LinkPool } from '@star/core';
 import {
   type ChainConfig,
   ChainKeys,
   ChainMethods,
-  LinkDefaults,
   type NodeInfo,
   type Shard,
 } from '@star/protocol';
@@ -18,13 +17,12 @@ import type { Logger } from 'pino';
 export class ChainPublisher {
   readonly #redis: Redis;
   readonly #logger: Logger;
-  readonly #secret: string;
-  readonly #links = new Map<string, LinkClient>();
+  readonly #links: LinkPool;
 
   constructor(params: { redis: Redis; logger: Logger; secret: string }) {
     this.#redis = params.redis;
     this.#logger = params.logger;
-    this.#secret = params.secret;
+    this.#links = new LinkPool({ secret: params.secret, logger: params.logger, reconnectMaxDelayMs: 1_000 });
   }
 
   configOf(shard: Shard, nodes: ReadonlyMap<string, NodeInfo>): ChainConfig {
@@ -41,7 +39,9 @@ export class ChainPublisher {
     await Promise.all(
       config.chain.map(async (member) => {
         try {
-          await this.#link(member.address).request(ChainMethods.configure, config, { timeoutMs: 3_000 });
+          await this.#links
+            .client(member.address)
+            .request(ChainMethods.configure, config, { timeoutMs: 3_000 });
         } catch (error) {
           this.#logger.warn(
             { err: error, shard: shard.id, node: member.id },
@@ -54,7 +54,7 @@ export class ChainPublisher {
 
   /** A request to a node (status queries during moves). */
   request<T>(address: string, method: string, body: unknown): Promise<T> {
-    return this.#link(address).request<T>(method, body, { timeoutMs: 3_000 });
+    return this.#links.client(address).request<T>(method, body, { timeoutMs: 3_000 });
   }
 
   async remove(shardId: number): Promise<void> {
@@ -62,21 +62,6 @@ export class ChainPublisher {
   }
 
   close(): void {
-    for (const link of this.#links.values()) link.close();
-    this.#links.clear();
-  }
-
-  #link(address: string): LinkClient {
-    let link = this.#links.get(address);
-    if (link === undefined) {
-      link = new LinkClient({
-        url: `ws://${address}${LinkDefaults.path}`,
-        secret: this.#secret,
-        logger: this.#logger,
-        reconnectMaxDelayMs: 1_000,
-      });
-      this.#links.set(address, link);
-    }
-    return link;
+    this.#links.closeAll();
   }
 }

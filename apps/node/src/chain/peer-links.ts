@@ -1,5 +1,4 @@
-import { type Link, LinkClient, type LinkRouter } from '@star/core';
-import { LinkDefaults } from '@star/protocol';
+import { LinkPool, type LinkRouter } from '@star/core';
 import type { Logger } from 'pino';
 
 /**
@@ -10,43 +9,18 @@ export const PEER_PING_MS = 2_000;
 
 /**
  * One persistent link per peer node, shared by every shard whose chain connects the two: entries
- * and acks of all shards between two nodes travel on one multiplexed connection.
+ * and acks of all shards between two nodes travel on one multiplexed connection. Both ends bring
+ * the node's router, since links are symmetric.
  */
-export class PeerLinks {
-  readonly #clients = new Map<string, LinkClient>();
-  readonly #router: LinkRouter;
-  readonly #secret: string;
-  readonly #logger: Logger;
-
+export class PeerLinks extends LinkPool {
   constructor(params: { router: LinkRouter; secret: string; logger: Logger }) {
-    this.#router = params.router;
-    this.#secret = params.secret;
-    this.#logger = params.logger;
-  }
-
-  client(address: string): LinkClient {
-    let client = this.#clients.get(address);
-    if (client === undefined) {
-      client = new LinkClient({
-        url: `ws://${address}${LinkDefaults.path}`,
-        router: this.#router,
-        logger: this.#logger,
-        secret: this.#secret,
-        reconnectMinDelayMs: 20,
-        reconnectMaxDelayMs: 1_000,
-        link: { pingIntervalMs: PEER_PING_MS },
-      });
-      this.#clients.set(address, client);
-    }
-    return client;
-  }
-
-  link(address: string, timeoutMs = 5_000): Promise<Link> {
-    return this.client(address).link(timeoutMs);
-  }
-
-  closeAll(): void {
-    for (const client of this.#clients.values()) client.close();
-    this.#clients.clear();
+    super({
+      router: params.router,
+      logger: params.logger,
+      secret: params.secret,
+      reconnectMinDelayMs: 20,
+      reconnectMaxDelayMs: 1_000,
+      link: { pingIntervalMs: PEER_PING_MS },
+    });
   }
 }
