@@ -74,7 +74,7 @@ export async function wireNode({
   });
   const status = () => replicas.status(nodeId, lease.validForMs());
   registerNodeApi(router, replicas, status, (op, outcome, seconds) =>
-    metrics.opDuration.observe({ op, outcome }, seconds),
+    metrics.observeOp(op, outcome, seconds),
   );
   const retention = new LogRetention(replicas, {
     keepTail: config.logTailEntries,

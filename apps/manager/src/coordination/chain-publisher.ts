@@ -1,11 +1,5 @@
 import { LinkPool } from '@star/core';
-import {
-  type ChainConfig,
-  ChainKeys,
-  ChainMethods,
-  type NodeInfo,
-  type Shard,
-} from '@star/protocol';
+import { type ChainConfig, ChainKeys, ChainMethods, type NodeInfo, type Shard } from '@star/protocol';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 

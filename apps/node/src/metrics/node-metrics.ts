@@ -7,7 +7,8 @@ export function createNodeMetrics(
   registry: Registry,
   replicas: () => ReplicaSet | undefined,
 ): ReplicaMetrics & {
-  opDuration: Histogram<'op' | 'outcome'>;
+  /** Records one client operation; the labelled series are looked up once per op and outcome. */
+  observeOp(op: string, outcome: string, seconds: number): void;
 } {
   const reads = new Counter({
     name: 'star_node_reads_total',
@@ -28,6 +29,9 @@ export function createNodeMetrics(
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  const cleanReads = reads.labels({ kind: 'clean' });
+  const dirtyReads = reads.labels({ kind: 'dirty' });
+  const opSeries = new Map<string, { observe(value: number): void }>();
   new Gauge({
     name: 'star_node_replication_lag_entries',
     help: 'Entries held but not yet committed, per shard (lastSeq - commitSeq)',
@@ -41,8 +45,16 @@ export function createNodeMetrics(
     },
   });
   return {
-    opDuration,
-    onRead: (kind) => reads.inc({ kind }),
+    observeOp: (op, outcome, seconds) => {
+      const key = `${op}\u0000${outcome}`;
+      let series = opSeries.get(key);
+      if (series === undefined) {
+        series = opDuration.labels({ op, outcome });
+        opSeries.set(key, series);
+      }
+      series.observe(seconds);
+    },
+    onRead: (kind) => (kind === 'clean' ? cleanReads : dirtyReads).inc(),
     onAppendBatch: (entries) => batches.observe(entries),
   };
 }
