@@ -76,4 +76,19 @@ describe('rebalancing and draining', () => {
       .catch((e: { status: number }) => e);
     expect((missing as { status: number }).status).toBe(404);
   });
+
+  it('leaves a joining node empty while balancing is switched off, and fills it once it is on', async () => {
+    const { url } = await cluster.leader();
+    await cluster.api(url, 'PUT', '/v1/config', { balance: false });
+    await cluster.startNode('n5');
+    await cluster.waitForNodes(4);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(load(await chains()).has('n5')).toBe(false);
+
+    await cluster.api(url, 'PUT', '/v1/config', { balance: true });
+    await waitFor(async () => (load(await chains()).get('n5') ?? 0) > 0, {
+      description: 'n5 to receive replicas once balancing is back on',
+      timeoutMs: 30_000,
+    });
+  });
 });
