@@ -1,6 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChainCluster } from '@star/testkit';
+import { LoadGenerator } from './load-generator.js';
+import type { BenchOptions } from './options.js';
 
 export const BENCH_SHARD = 0;
 export const NODE_IDS = ['n1', 'n2', 'n3'];
@@ -100,4 +102,20 @@ export function directoryBytes(dir: string): number {
     else if (entry.isFile()) total += statSync(path).size;
   }
   return total;
+}
+
+/** Load generator workers aimed at the cluster's chain, set up from the bench options. */
+export function startLoad(
+  cluster: BenchCluster,
+  options: BenchOptions,
+  timeoutMs: number,
+): Promise<LoadGenerator> {
+  return LoadGenerator.start(options.workers, {
+    nodes: cluster.nodes.map(({ id, address }) => ({ id, address })),
+    shard: BENCH_SHARD,
+    clientsPerNode: options.clientsPerNode,
+    valueBytes: options.valueBytes,
+    requestIds: options.requestIds,
+    timeoutMs,
+  });
 }

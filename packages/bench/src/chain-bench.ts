@@ -1,8 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_SHARD, BenchCluster } from './bench-cluster.js';
+import { BenchCluster, startLoad } from './bench-cluster.js';
 import { enableNodeCpuProfiles } from './cpu-profiles.js';
-import { LoadGenerator } from './load-generator.js';
 import { machineInfo } from './machine.js';
 import { type MemoryResult, runMemory } from './memory-scenario.js';
 import { type BenchOptions, parseOptions } from './options.js';
@@ -35,14 +34,7 @@ async function throughputPhase(
     log(
       `  nodes: ${cluster.nodes.map((node) => `${node.id} ${node.role} pid ${node.pid} ${node.address}`).join('; ')}`,
     );
-    const generator = await LoadGenerator.start(options.workers, {
-      nodes: cluster.nodes.map(({ id, address }) => ({ id, address })),
-      shard: BENCH_SHARD,
-      clientsPerNode: options.clientsPerNode,
-      valueBytes: options.valueBytes,
-      requestIds: options.requestIds,
-      timeoutMs: 10_000,
-    });
+    const generator = await startLoad(cluster, options, 10_000);
     try {
       const preloadStarted = Date.now();
       log(`preloading ${options.keys.toLocaleString('en-US')} keys of ${options.valueBytes} B ...`);

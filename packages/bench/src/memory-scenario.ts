@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BENCH_SHARD, BenchCluster, directoryBytes } from './bench-cluster.js';
+import { BenchCluster, directoryBytes, startLoad } from './bench-cluster.js';
 import { type LatencySummary, mergeHistograms, summarize } from './latency.js';
-import { LoadGenerator } from './load-generator.js';
+import type { LoadGenerator } from './load-generator.js';
 import { fetchNodeHeap, type NodeHeap } from './node-metrics.js';
 import type { BenchOptions } from './options.js';
 import { type MemoryUsage, memoryUsage } from './process-stats.js';
@@ -42,14 +42,7 @@ export async function runMemory(options: BenchOptions, log: (line: string) => vo
   try {
     const rss = () => Object.fromEntries(cluster.nodes.map((node) => [node.id, memoryUsage(node.pid)]));
     const baseline = rss();
-    const generator = await LoadGenerator.start(options.workers, {
-      nodes: cluster.nodes.map(({ id, address }) => ({ id, address })),
-      shard: BENCH_SHARD,
-      clientsPerNode: options.clientsPerNode,
-      valueBytes: options.valueBytes,
-      requestIds: options.requestIds,
-      timeoutMs: 30_000,
-    });
+    const generator = await startLoad(cluster, options, 30_000);
     try {
       if (options.quietWaitS > 0) {
         await waitForQuietMachine({

@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LinkRouter } from '@star/core';
 import { pino } from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { ShardDirectory } from '../storage/shard-directory.js';
 import { LogTrimmedError } from '../storage/shard-store.js';
 import { LogRetention } from './log-retention.js';
-import { PeerLinks } from './peer-links.js';
 import { ReplicaSet } from './replica-set.js';
+import { replicaTestContext } from './testing/replica-context.js';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -22,15 +21,7 @@ it('trims committed entries beyond the kept tail and never uncommitted ones', as
   dir = mkdtempSync(join(tmpdir(), 'star-retention-'));
   const directory = new ShardDirectory(dir);
   replicas = new ReplicaSet({
-    context: {
-      nodeId: 'n1',
-      peers: new PeerLinks({ router: new LinkRouter(), secret: '', logger }),
-      logger,
-      leaseValidForMs: () => 1_000,
-      fetchConfig: async () => undefined,
-      metrics: { onRead: () => {}, onAppendBatch: () => {} },
-      maxValueBytes: 1024,
-    },
+    context: replicaTestContext('n1'),
     openStore: (shard) => directory.open(shard),
     existing: [],
   });

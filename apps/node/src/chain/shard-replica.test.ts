@@ -2,15 +2,14 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LinkRouter } from '@star/core';
 import { type ChainConfig, type LogEntry, StarError } from '@star/protocol';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ShardStore } from '../storage/shard-store.js';
-import { PeerLinks } from './peer-links.js';
 import { ShardReplica } from './shard-replica.js';
+import { replicaTestContext } from './testing/replica-context.js';
 
-const logger = pino({ level: 'silent' });
+const _logger = pino({ level: 'silent' });
 const dirs: string[] = [];
 const replicas: ShardReplica[] = [];
 afterEach(() => {
@@ -36,15 +35,7 @@ function newReplica(nodeId: string, prepare?: (store: ShardStore) => void): Shar
   dirs.push(dir);
   const store = ShardStore.open(join(dir, 'shard-1.sqlite'));
   prepare?.(store);
-  const replica = new ShardReplica(1, store, {
-    nodeId,
-    peers: new PeerLinks({ router: new LinkRouter(), secret: '', logger }),
-    logger,
-    leaseValidForMs: () => 10_000,
-    fetchConfig: async () => undefined,
-    metrics: { onRead: () => {}, onAppendBatch: () => {} },
-    maxValueBytes: 1024,
-  });
+  const replica = new ShardReplica(1, store, replicaTestContext(nodeId));
   replicas.push(replica);
   return replica;
 }
