@@ -2,6 +2,7 @@ export * from './chain.js';
 export * from './cluster.js';
 export * from './errors.js';
 export * from './key-hash.js';
+export * from './kv.js';
 export * from './runtime-settings.js';
 export * from './service-config.js';
 export * from './transport.js';

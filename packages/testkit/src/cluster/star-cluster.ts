@@ -22,6 +22,7 @@ export interface StarClusterOptions {
 export class StarCluster {
   readonly managers = new Map<string, RunningService>();
   readonly nodes = new Map<string, RunningService>();
+  readonly gateways = new Map<string, RunningService>();
   readonly options: Required<Omit<StarClusterOptions, 'groups' | 'env'>> &
     Pick<StarClusterOptions, 'groups' | 'env'>;
   #redis!: RedisServer;
@@ -85,6 +86,29 @@ export class StarCluster {
     return service;
   }
 
+  /** Starts (or restarts, on its old port) a gateway `g1..` following every manager. */
+  async startGateway(id = 'g1', env: Record<string, string> = {}): Promise<RunningService> {
+    const previous = this.gateways.get(id);
+    const service = await startService(
+      'gateway',
+      {
+        ...this.options.env,
+        STAR_REDIS_URL: this.#redis.url,
+        STAR_INSTANCE_ID: id,
+        STAR_MANAGERS: [...this.managers.values()].map((manager) => manager.url).join(','),
+        ...env,
+      },
+      { port: previous?.port },
+    );
+    this.gateways.set(id, service);
+    return service;
+  }
+
+  /** Manager URLs, for clients that follow the shard map. */
+  get managerUrls(): string[] {
+    return [...this.managers.values()].map((manager) => manager.url);
+  }
+
   /** The manager that currently leads, waiting for one if needed. */
   async leader(timeoutMs = 15_000): Promise<{ id: string; url: string }> {
     return waitFor(
@@ -133,7 +157,7 @@ export class StarCluster {
   }
 
   async stop(): Promise<void> {
-    for (const service of [...this.nodes.values(), ...this.managers.values()]) {
+    for (const service of [...this.gateways.values(), ...this.nodes.values(), ...this.managers.values()]) {
       service.process.resume();
       await service.process.stop(5_000);
     }
