@@ -1,3 +1,4 @@
+export * from './auth.js';
 export * from './chain.js';
 export * from './cluster.js';
 export * from './errors.js';

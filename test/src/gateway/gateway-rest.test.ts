@@ -24,7 +24,12 @@ function call(
   path: string,
   init: { body?: RequestInit['body']; headers?: Record<string, string> } = {},
 ) {
-  return fetch(`${gateway.url}${path}`, { method, ...init, signal: AbortSignal.timeout(15_000) });
+  return fetch(`${gateway.url}${path}`, {
+    method,
+    ...init,
+    headers: { ...cluster.authHeaders, ...init.headers },
+    signal: AbortSignal.timeout(15_000),
+  });
 }
 
 async function json<T>(response: Response): Promise<T> {

@@ -2,9 +2,9 @@ import type { Static } from '@sinclair/typebox';
 import type { BatchOp, StarClient } from '@star/client';
 import { ChainLimits, StarError } from '@star/protocol';
 import type { FastifyInstance } from 'fastify';
+import { requireNamespaceScope } from '../auth/index.js';
 import { publicError } from './http-conditions.js';
 import { replyError } from './keys-routes.js';
-import type { Authorize } from './kv-access.js';
 import { BatchBody, BatchResultBody, ErrorBody, NamespaceParams } from './kv-schemas.js';
 
 type BatchRequest = { Params: { ns: string }; Body: Static<typeof BatchBody> };
@@ -16,16 +16,17 @@ type BatchRequest = { Params: { ns: string }; Body: Static<typeof BatchBody> };
  */
 export async function batchRoute(
   app: FastifyInstance,
-  options: { client: StarClient; authorize: Authorize; maxValueBytes: number },
+  options: { client: StarClient; maxValueBytes: number },
 ): Promise<void> {
   app.post<BatchRequest>(
     '/v1/namespaces/:ns/batch',
     {
       // A batch of reads needs read access; one that writes needs write access.
-      preHandler: async function (request, reply) {
-        const writes = request.body.operations.some((operation) => operation.op !== 'get');
-        await options.authorize(writes ? 'write' : 'read').call(this, request, reply);
-      },
+      preHandler: requireNamespaceScope((request) =>
+        (request.body as Static<typeof BatchBody>).operations.some((operation) => operation.op !== 'get')
+          ? 'write'
+          : 'read',
+      ),
       bodyLimit: 2 * options.maxValueBytes + 16 * 1024 * 1024,
       schema: {
         summary: 'Run up to 1,000 put/get/delete operations, each with its own result',

@@ -1,14 +1,13 @@
 import type { StarClient } from '@star/client';
 import type { StarError } from '@star/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { requireNamespaceScope } from '../auth/index.js';
 import { deleteConditions, etagOf, parseVersionTag, publicError, putConditions } from './http-conditions.js';
-import type { Authorize } from './kv-access.js';
 import { ErrorBody, KeyParams, PartitionQuery, WriteResultBody } from './kv-schemas.js';
 
 export interface KeysRoutesOptions {
   client: StarClient;
   maxValueBytes: number;
-  authorize: Authorize;
 }
 
 type KeyRequest = { Params: { ns: string; key: string }; Querystring: { partitionKey?: string } };
@@ -19,7 +18,7 @@ type KeyRequest = { Params: { ns: string; key: string }; Querystring: { partitio
  * conditions. Bodies of any content type are taken as bytes here (this plugin's own parser).
  */
 export async function keysRoutes(app: FastifyInstance, options: KeysRoutesOptions): Promise<void> {
-  const { client, authorize } = options;
+  const { client } = options;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     '*',
@@ -32,7 +31,7 @@ export async function keysRoutes(app: FastifyInstance, options: KeysRoutesOption
   app.put<KeyRequest>(
     '/v1/namespaces/:ns/keys/:key',
     {
-      preHandler: authorize('write'),
+      onRequest: requireNamespaceScope('write'),
       bodyLimit: options.maxValueBytes,
       schema: {
         summary: 'Write a value (raw bytes; its Content-Type is kept)',
@@ -64,7 +63,7 @@ export async function keysRoutes(app: FastifyInstance, options: KeysRoutesOption
   app.get<KeyRequest>(
     '/v1/namespaces/:ns/keys/:key',
     {
-      preHandler: authorize('read'),
+      onRequest: requireNamespaceScope('read'),
       schema: {
         summary: 'Read a value: the bytes with their Content-Type, ETag and X-Star-Version',
         description: 'If-None-Match: "<version>" answers 304 when the value is still at that version.',
@@ -99,7 +98,7 @@ export async function keysRoutes(app: FastifyInstance, options: KeysRoutesOption
   app.delete<KeyRequest>(
     '/v1/namespaces/:ns/keys/:key',
     {
-      preHandler: authorize('write'),
+      onRequest: requireNamespaceScope('write'),
       schema: {
         summary: 'Delete a key (If-Match: "<version>" deletes only that version)',
         params: KeyParams,

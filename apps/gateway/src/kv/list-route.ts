@@ -1,7 +1,7 @@
 import type { StarClient } from '@star/client';
 import type { FastifyInstance } from 'fastify';
+import { requireNamespaceScope } from '../auth/index.js';
 import { replyError } from './keys-routes.js';
-import type { Authorize } from './kv-access.js';
 import { ErrorBody, ListQuery, ListResponse, NamespaceParams } from './kv-schemas.js';
 
 type ListRequest = {
@@ -17,14 +17,11 @@ type ListRequest = {
 };
 
 /** `GET /v1/namespaces/{ns}/keys`: keys in key order across all shards, a page at a time. */
-export async function listRoute(
-  app: FastifyInstance,
-  options: { client: StarClient; authorize: Authorize },
-): Promise<void> {
+export async function listRoute(app: FastifyInstance, options: { client: StarClient }): Promise<void> {
   app.get<ListRequest>(
     '/v1/namespaces/:ns/keys',
     {
-      preHandler: options.authorize('read'),
+      onRequest: requireNamespaceScope('read'),
       schema: {
         summary: 'List keys (and values) by prefix or range, in key order, with an opaque cursor',
         params: NamespaceParams,

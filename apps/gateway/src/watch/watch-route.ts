@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { KeyWatch, StarClient } from '@star/client';
 import { StarError } from '@star/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { Authorize } from '../kv/kv-access.js';
+import { requireNamespaceScope } from '../auth/index.js';
 import { NamespaceParams } from '../kv/kv-schemas.js';
 
 const WatchQuery = Type.Object({
@@ -22,14 +22,14 @@ type WatchRequest = { Params: { ns: string }; Querystring: { prefix?: string; cu
  */
 export async function watchRoute(
   app: FastifyInstance,
-  options: { client: StarClient; authorize: Authorize; bufferBytes: number },
+  options: { client: StarClient; bufferBytes: number },
 ): Promise<void> {
   if (!app.hasDecorator('websocketServer')) await app.register(websocket);
   app.get<WatchRequest>(
     '/v1/namespaces/:ns/watch',
     {
       websocket: true,
-      preHandler: options.authorize('read'),
+      onRequest: requireNamespaceScope('read'),
       schema: { summary: 'Watch changes (WebSocket)', params: NamespaceParams, querystring: WatchQuery },
     },
     (socket, request) => {
