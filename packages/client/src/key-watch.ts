@@ -148,7 +148,8 @@ export class KeyWatch implements AsyncIterable<KeyEvent> {
       this.#positions.set(shard, event.version);
       this.#queue.push({ ...event, cursor: this.cursor });
     }
-    if (upToSeq > (this.#positions.get(shard) ?? 0)) this.#positions.set(shard, upToSeq);
+    const position = this.#positions.get(shard);
+    if (position === undefined || upToSeq > position) this.#positions.set(shard, upToSeq);
     this.#wake?.();
   }
 

@@ -215,7 +215,7 @@ export class StarClient {
   }
 
   /** Watches a namespace's changes (from now, or after `cursor`); iterate it, `close()` it when done. */
-  watch(namespace: string, options: WatchOptions = {}): Promise<KeyWatchType> {
+  async watch(namespace: string, options: WatchOptions = {}): Promise<KeyWatchType> {
     return new KeyWatch(this, this.#watches, namespace, options).start();
   }
 

@@ -95,18 +95,21 @@ export function registerNodeApi(
     .handle(ChainMethods.put, clientOps[ChainMethods.put])
     .handle(ChainMethods.delete, clientOps[ChainMethods.delete])
     .handle(ChainMethods.get, clientOps[ChainMethods.get])
-    .handle(ChainMethods.batch, async (body) => {
-      // Each operation runs as if sent alone; their outcomes come back in request order.
-      const { ops } = asBatch(body);
-      return Promise.all(
-        ops.map((op) =>
-          clientOps[op.method](op.body).then(
-            (value): BatchResult => ({ ok: true, value }),
-            (error: unknown): BatchResult => ({ ok: false, error: StarError.from(error).toBody() }),
+    .handle(
+      ChainMethods.batch,
+      // Each operation runs (and is counted) as if sent alone; outcomes come back in request order.
+      timed('batch', observe, async (body) => {
+        const { ops } = asBatch(body);
+        return Promise.all(
+          ops.map((op) =>
+            clientOps[op.method](op.body).then(
+              (value): BatchResult => ({ ok: true, value }),
+              (error: unknown): BatchResult => ({ ok: false, error: StarError.from(error).toBody() }),
+            ),
           ),
-        ),
-      );
-    })
+        );
+      }),
+    )
     .handle(
       ChainMethods.scan,
       timed('scan', observe, async (body) => {
