@@ -1,4 +1,5 @@
 export * from './chain.js';
+export * from './checkpoint.js';
 export * from './cluster.js';
 export * from './errors.js';
 export * from './key-hash.js';
