@@ -41,6 +41,7 @@ export class CheckpointWorkers {
           name: job.name,
           attempt: job.attemptsMade + 1,
         });
+        logger.info('checkpoint job started');
         try {
           const result = await handler.run(job, {
             worker: params.worker,

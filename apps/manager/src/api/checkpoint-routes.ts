@@ -56,7 +56,7 @@ export async function checkpointRoutes(
   app.post('/v1/checkpoints/images', { preHandler: leaderOnly(leadership) }, async (_request, reply) => {
     const journalId = await journal.lastId();
     if (journalId === undefined) {
-      throw new StarError('Conflict', 'the journal holds no entry after the newest image; nothing to image');
+      throw new StarError('Conflict', 'the journal is empty; nothing to image');
     }
     return reply.code(202).send({ journalId, job: await queues.requestImage(journalId) });
   });

@@ -117,13 +117,16 @@ export class CheckpointQueues {
   /** A job's state, progress and outcome, by queue name and id. */
   async job(queueName: string, id: string): Promise<Record<string, unknown> | undefined> {
     const queue = this.all.find((q) => q.name === queueName);
-    const job = await queue?.getJob(id);
-    if (job === undefined || queue === undefined) return undefined;
+    if (queue === undefined) return undefined;
+    // State first: a job read after it is at least as new, so a completed job shows its result.
+    const state = await queue.getJobState(id);
+    const job = await queue.getJob(id);
+    if (job === undefined) return undefined;
     return {
       queue: queue.name,
       id: job.id,
       name: job.name,
-      state: await job.getState(),
+      state,
       progress: job.progress,
       attemptsMade: job.attemptsMade,
       data: job.data,

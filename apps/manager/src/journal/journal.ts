@@ -125,16 +125,17 @@ export class Journal<T extends { type: string } = JournalEntry> {
     }
   }
 
-  /** Stream id of the newest entry, or undefined when the journal is empty. */
+  /**
+   * Stream id of the newest entry ever appended (also when trims have emptied the stream), or
+   * undefined when nothing was ever appended.
+   */
   async lastId(): Promise<string | undefined> {
-    const [newest] = (await this.#redis.xrevrange(
-      ManagerKeys.journal,
-      '+',
-      '-',
-      'COUNT',
-      1,
-    )) as StreamEntry[];
-    return newest?.[0];
+    const info = (await this.#redis.xinfo('STREAM', ManagerKeys.journal).catch(() => undefined)) as
+      | unknown[]
+      | undefined;
+    const index = info?.indexOf('last-generated-id') ?? -1;
+    const id = index >= 0 ? String(info![index + 1]) : undefined;
+    return id === undefined || id === '0-0' ? undefined : id;
   }
 
   /**
