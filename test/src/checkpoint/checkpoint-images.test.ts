@@ -106,4 +106,38 @@ describe('manager images', () => {
       description: 'm3 to match the leader',
     });
   });
+
+  it('mounts the queue dashboard in the manager and reports the checkpoint queues', async () => {
+    const { url } = await cluster.leader();
+    const page = await fetch(`${url}/admin/queues`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('Star checkpoints');
+    const api = await fetch(`${url}/admin/queues/api/queues?activeQueue=${CheckpointQueues.managerImages}`);
+    expect(api.status).toBe(200);
+    const { queues } = (await api.json()) as { queues: { name: string; counts: Record<string, number> }[] };
+    expect(queues.map((q) => q.name).sort()).toEqual(Object.values(CheckpointQueues).sort());
+    const imageQueue = queues.find((q) => q.name === CheckpointQueues.managerImages)!;
+    expect(imageQueue.counts.completed).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses bad checkpoint requests with a typed error naming the problem', async () => {
+    const { url } = await cluster.leader();
+    const missing = await fetch(`${url}/v1/checkpoints/snapshots`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ shard: 999 }),
+    });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'NotFound', message: 'no shard 999' });
+    const bad = await fetch(`${url}/v1/checkpoints/compactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ shard: 'one' }),
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()) as { message: string }).toMatchObject({ code: 'BadRequest' });
+    const unknownJob = await fetch(`${url}/v1/checkpoints/jobs/${CheckpointQueues.managerImages}/image.1-0`);
+    expect(unknownJob.status).toBe(404);
+  });
 });

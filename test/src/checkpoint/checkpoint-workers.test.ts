@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CheckpointQueues } from '@star/protocol';
+import { LinkClient } from '@star/core';
+import { ChainMethods, CheckpointQueues, LinkDefaults } from '@star/protocol';
 import { type RunningService, StarCluster, waitFor } from '@star/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceNodes, images, job, metric, snapshots, waitForJob } from './checkpoint-helpers.js';
@@ -139,5 +140,50 @@ describe('checkpointer pool', () => {
     );
     expect(again.job).toMatchObject({ id: requested.job.id, state: 'completed' });
     await cluster.startCheckpointer(holder[0]);
+  });
+
+  it('compacts every replica of a shard on request: old tombstones go, live keys stay', async () => {
+    const { url } = await cluster.leader();
+    const { shards } = await cluster.api<{ shards: { id: number; chain: string[] }[] }>(
+      url,
+      'GET',
+      '/v1/shards?namespace=pool',
+    );
+    const shard = shards[0]!;
+    const { nodes } = await cluster.api<{ nodes: { id: string; internalAddress: string }[] }>(
+      url,
+      'GET',
+      '/v1/nodes',
+    );
+    const link = new LinkClient({
+      url: `ws://${nodes.find((n) => n.id === shard.chain[0])!.internalAddress}${LinkDefaults.path}`,
+    });
+    try {
+      for (let i = 0; i < 20; i++) {
+        await link.request(ChainMethods.put, { shard: shard.id, key: `c${i}`, value: Buffer.from('x') });
+      }
+      for (let i = 0; i < 15; i++) await link.request(ChainMethods.delete, { shard: shard.id, key: `c${i}` });
+      const requested = await cluster.api<{ jobs: { id: string }[] }>(
+        url,
+        'POST',
+        '/v1/checkpoints/compactions',
+        {
+          shard: shard.id,
+          retentionMs: 0,
+        },
+      );
+      expect(requested.jobs).toHaveLength(shard.chain.length);
+      for (const queued of requested.jobs) {
+        const done = await waitForJob(cluster, url, CheckpointQueues.shardCompaction, queued.id);
+        expect(done.returnvalue).toMatchObject({ shard: shard.id, tombstonesDropped: 15 });
+      }
+      const answer = await link.request<{ found: boolean }>(ChainMethods.get, {
+        shard: shard.id,
+        key: 'c19',
+      });
+      expect(answer.found).toBe(true);
+    } finally {
+      link.close();
+    }
   });
 });
