@@ -93,7 +93,8 @@ describe('manager images', () => {
     // Flip bytes in the middle of the newest image on disk.
     const newest = join(cluster.imageDir, 'manager', after[0]!.name);
     const bytes = await readFile(newest);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = bytes[middle]! ^ 0xff;
     await writeFile(newest, bytes);
 
     await announceNodes(cluster, { prefix: 'w', count: 50, rounds: 1, firstRound: 3 });
