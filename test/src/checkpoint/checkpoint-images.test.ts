@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkpointCommand } from '@star/cli/checkpoint';
 import { CheckpointQueues } from '@star/protocol';
 import { StarCluster, waitFor } from '@star/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +107,31 @@ describe('manager images', () => {
     await waitFor(async () => (await dump(restarted.url)) === expected, {
       description: 'm3 to match the leader',
     });
+  });
+
+  it('`star checkpoint snapshot --wait` through a follower: redirected to the leader, followed to completion', async () => {
+    const leader = await cluster.leader();
+    const follower = [...cluster.managers.entries()].find(
+      ([id, m]) => id !== leader.id && m.process.isRunning(),
+    )!;
+    const { shards } = await cluster.api<{ shards: { id: number }[] }>(
+      leader.url,
+      'GET',
+      '/v1/shards?namespace=img',
+    );
+    const code = await checkpointCommand('snapshot', {
+      manager: follower[1].url,
+      shard: shards[0]!.id,
+      wait: true,
+    });
+    expect(code).toBe(0);
+    const listed = await cluster.api<{ snapshots: { shard: number }[] }>(
+      follower[1].url,
+      'GET',
+      `/v1/checkpoints/snapshots?shard=${shards[0]!.id}`,
+    );
+    expect(listed.snapshots).toHaveLength(1);
+    expect(await checkpointCommand('snapshot', { manager: follower[1].url, shard: 999 })).toBe(1);
   });
 
   it('mounts the queue dashboard in the manager and reports the checkpoint queues', async () => {
