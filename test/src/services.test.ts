@@ -21,7 +21,12 @@ afterEach(async () => {
 });
 
 async function start(name: (typeof ServiceNames)[number], env: Record<string, string> = {}) {
-  const service = await startService(name, { STAR_REDIS_URL: redis.url, ...env });
+  // A gateway is healthy once it has a shard map, so it gets a manager to follow.
+  const managers: Record<string, string> =
+    name === 'gateway'
+      ? { STAR_MANAGERS: (await start('manager', { STAR_INSTANCE_ID: 'manager-for-gateway' })).url }
+      : {};
+  const service = await startService(name, { STAR_REDIS_URL: redis.url, ...managers, ...env });
   running.push(service);
   return service;
 }
@@ -43,7 +48,7 @@ describe.each(ServiceNames)('%s process', (name) => {
     expect(metrics).toContain(`process_resident_memory_bytes{service="${name}",instance="${name}-e2e"}`);
 
     const exit = await service.process.stop(5_000);
-    running.pop();
+    running.splice(running.indexOf(service), 1);
     expect(exit).toEqual({ code: 0, signal: null });
     const lines = parseLogLines(service.process.logs());
     expect(lines.length).toBeGreaterThan(0);

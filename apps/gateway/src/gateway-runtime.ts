@@ -24,7 +24,7 @@ export async function wireGateway({
     managers: managerUrls(config),
     ...(config.clusterSecret ? { clusterSecret: config.clusterSecret } : {}),
     ...(config.adminKey ? { apiKey: config.adminKey } : {}),
-    clientId: `gateway-${service.instanceId}`,
+    clientName: `gateway-${service.instanceId}`,
     lingerMs: config.lingerMs,
     requestTimeoutMs: config.kvTimeoutMs,
   });

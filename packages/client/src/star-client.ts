@@ -21,8 +21,12 @@ export interface StarClientOptions {
   clusterSecret?: string;
   /** API key for the managers' assignment stream, when they enforce keys. */
   apiKey?: string;
-  /** Names this client in request ids (default: a random UUID). */
-  clientId?: string;
+  /**
+   * Prefix of this client's id in request ids (for logs). The id always ends in a fresh UUID:
+   * request ids restart at 1 with every client, so two clients (or one restarted) sharing an id
+   * would have their writes taken for retries of each other's and silently dropped.
+   */
+  clientName?: string;
   /** Linger for automatic batching, in ms (default 0: calls made in the same event-loop turn). */
   lingerMs?: number;
   /** Largest automatic batch (default 256). */
@@ -89,7 +93,7 @@ export class StarClient {
   #readSpread = Math.floor(Math.random() * 1024);
 
   private constructor(options: StarClientOptions) {
-    this.clientId = options.clientId ?? randomUUID();
+    this.clientId = `${options.clientName ?? 'client'}-${randomUUID()}`;
     this.follower = new AssignmentFollower({ managers: options.managers, apiKey: options.apiKey });
     this.#pool = new LinkPool({
       router: this.#router,

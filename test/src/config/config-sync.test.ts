@@ -6,12 +6,11 @@ const others: RunningService[] = [];
 
 beforeAll(async () => {
   cluster = await StarCluster.start({ managers: 2, nodes: 2 });
-  for (const name of ['gateway', 'checkpointer'] as const) {
-    others.push(await startService(name, { STAR_REDIS_URL: cluster.redis.url }));
-  }
+  others.push(await cluster.startGateway('g1'));
+  others.push(await startService('checkpointer', { STAR_REDIS_URL: cluster.redis.url }));
 });
 afterAll(async () => {
-  for (const service of others) await service.process.stop();
+  await others[1]?.process.stop();
   await cluster.stop();
 });
 

@@ -357,6 +357,17 @@ describe('documentation and observability', () => {
   });
 });
 
+describe('restarts', () => {
+  it('applies writes after a gateway restart (request ids of a new gateway never collide with the old)', async () => {
+    expect((await call('PUT', keyPath('docs', 'restart'), { body: 'before' })).status).toBe(200);
+    gateway.process.kill('SIGKILL');
+    await gateway.process.exited;
+    gateway = await cluster.startGateway('g1');
+    expect((await call('PUT', keyPath('docs', 'restart'), { body: 'after' })).status).toBe(200);
+    expect(await (await call('GET', keyPath('docs', 'restart'))).text()).toBe('after');
+  });
+});
+
 describe('unavailability', () => {
   it('answers 503 with Retry-After when no replica answers within the deadline', async () => {
     const impatient = await cluster.startGateway('g2', { STAR_KV_TIMEOUT_MS: '800' });
