@@ -45,7 +45,12 @@ export function buildSelect(dialect: SqlDialect, tableSql: string, spec: ScanSpe
   let sql = `SELECT ${columns} FROM ${tableSql}`;
   if (spec.filter) sql += ` WHERE ${predicateSql(dialect, spec.table, spec.filter, param, next, bind)}`;
   if (spec.orderBy && spec.orderBy.length > 0) {
-    sql += ` ORDER BY ${spec.orderBy.map((key) => dialect.orderKey(dialect.quoteIdentifier(key.column), key.direction)).join(', ')}`;
+    const keys = spec.orderBy.map((key) => {
+      const column = columnOf(spec.table, key.column);
+      if (!column) throw new StarError('BadRequest', `no column "${key.column}"`);
+      return dialect.orderKey(dialect.quoteIdentifier(column.name), key.direction, column);
+    });
+    sql += ` ORDER BY ${keys.join(', ')}`;
   }
   if (spec.limit !== undefined) sql += ` LIMIT ${param(spec.limit)}`;
   return { sql, params };

@@ -16,7 +16,7 @@ export interface SqlDialect {
   /** `column starts with param` (the param is given the raw prefix, not a pattern). */
   prefix(columnSql: string, nextParam: () => string, bind: (value: unknown) => void, prefix: string): string;
   /** `column direction` with nulls last ascending and first descending. */
-  orderKey(columnSql: string, direction: 'asc' | 'desc'): string;
+  orderKey(columnSql: string, direction: 'asc' | 'desc', column: Column): string;
   /** A filter value as the driver should bind it for a column of this type. */
   bindValue(value: unknown, type: ColumnType): unknown;
 }
