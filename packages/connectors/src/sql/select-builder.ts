@@ -3,7 +3,7 @@ import type { ScanSpec } from '../model/connector.js';
 import { columnOf, type TableSchema } from '../model/table.js';
 import { everyLeaf, type Predicate } from '../predicate/predicate.js';
 import { escapeLike } from '../predicate/value-order.js';
-import { SQL_OPERATORS, type SqlDialect } from './sql-dialect.js';
+import type { SqlDialect } from './sql-dialect.js';
 
 /** A statement with its values kept apart: the only form in which SQL connectors talk to a source. */
 export interface ParameterizedSql {

@@ -270,7 +270,8 @@ export async function parquetFileStatistics(
       const column = columns.find((candidate) => candidate.name === name);
       const source = chunk.meta_data?.statistics;
       if (!column || !source) continue;
-      const target = (stats[column.name] ??= {});
+      stats[column.name] ??= {};
+      const target = stats[column.name]!;
       if (source.null_count !== undefined)
         target.nullCount = (target.nullCount ?? 0) + Number(source.null_count);
       const min = parquetValue(source.min_value ?? source.min, column.type);
