@@ -4,6 +4,7 @@ import { StarError } from '@star/protocol';
 import { assignmentsStream } from './api/assignments-stream.js';
 import { clusterRoutes } from './api/cluster-routes.js';
 import { configRoutes } from './api/config-routes.js';
+import { installManagerAuth } from './api/manager-auth.js';
 import { metadataRoutes } from './api/metadata-routes.js';
 import { openApi } from './api/openapi.js';
 import { ChainPublisher } from './coordination/chain-publisher.js';
@@ -68,6 +69,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
     coordinator.stop();
   });
 
+  await installManagerAuth(service.app, { redis, adminKey: config.adminKey });
   await openApi(service.app);
   await service.app.register(metadataRoutes, { store, coordinator, leadership: election });
   await service.app.register(clusterRoutes, { store, leadership: election, managerId });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { keysCommand } from './commands/keys.js';
 import { type TestOptions, testCommand } from './commands/test.js';
 import { upCommand } from './commands/up.js';
 
@@ -35,6 +36,8 @@ export function buildProgram(commands: Commands = defaultCommands): Command {
     .action(async () => {
       process.exitCode = await commands.up();
     });
+
+  program.addCommand(keysCommand());
 
   return program;
 }

@@ -1,3 +1,4 @@
+export * from './auth/index.js';
 export { envVarName, loadConfig } from './config/load-config.js';
 export { RuntimeConfig } from './config/runtime-config.js';
 export { createLogger, defaultInstanceId, type Logger, redactedPaths } from './logging/logger.js';

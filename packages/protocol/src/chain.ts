@@ -95,6 +95,18 @@ export const ChainMethods = {
   ack: 'chain.ack',
   /** Any replica → tail: `{ shard, term }` → `{ commitSeq }` (version query). */
   commitSeq: 'chain.commitSeq',
+  /** Client → tail: `ScanRequest` → `ScanResponse` (committed records in key order). */
+  scan: 'kv.scan',
+  /** Client → any node: `BatchRequest` → `BatchResult[]` (each op as if sent alone). */
+  batch: 'kv.batch',
+  /** Client → any replica: `WatchRequest` → `{ upToSeq }`; then `watchEvents` notifications. */
+  watch: 'kv.watch',
+  /** Client → node: `UnwatchRequest` → `{}`. */
+  unwatch: 'kv.unwatch',
+  /** Node → client (notify): `WatchEventsNotice`. */
+  watchEvents: 'kv.watchEvents',
+  /** Node → client (notify): `WatchEndedNotice`. */
+  watchEnded: 'kv.watchEnded',
 } as const;
 
 export interface ShardAddressed {

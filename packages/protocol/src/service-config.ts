@@ -26,6 +26,12 @@ export const ServiceConfig = Type.Object({
   ),
   /** Shared secret that internal links (chain, manager) present; empty disables the check. */
   clusterSecret: Type.String({ default: '' }),
+  /**
+   * Bootstrap API key with every scope (`*`). Setting it turns API-key auth on for the public and
+   * admin APIs; empty leaves them open (a bare dev cluster), with a warning at start. At least 16
+   * printable characters, no spaces (it travels in an `Authorization` header).
+   */
+  adminKey: Type.String({ pattern: '^([\\x21-\\x7e]{16,})?$', default: '' }),
   /** How long SIGTERM waits for in-flight requests before closing anyway. */
   shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10_000 }),
 });

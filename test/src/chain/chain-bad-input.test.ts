@@ -36,7 +36,12 @@ describe('bad input to a chain node', () => {
       'PayloadTooLarge',
       /4097/,
     ],
-    ['an unknown shard', { shard: 999, key: 'k', value: Buffer.from('v') }, 'NotFound', /shard 999/],
+    [
+      'an unknown shard',
+      { shard: 999, key: 'k', value: Buffer.from('v') },
+      'MisdirectedRequest',
+      /shard 999/,
+    ],
     ['a missing key', { shard: SHARD, value: Buffer.from('v') }, 'BadRequest', /key/],
     ['a value that is not bytes', { shard: SHARD, key: 'k', value: 'text' }, 'BadRequest', /value/],
     [

@@ -46,21 +46,21 @@ describe('runtime config sync', () => {
     const before = await cluster.api<{ version: number }>(url, 'GET', '/v1/config');
     const invalid = await fetch(`${url}/v1/config`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...cluster.authHeaders, 'content-type': 'application/json' },
       body: JSON.stringify({ requestTimeoutMs: 'soon' }),
     });
     expect(invalid.status).toBe(400);
     expect(((await invalid.json()) as { message: string }).message).toMatch(/requestTimeoutMs/);
     const unknown = await fetch(`${url}/v1/config`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...cluster.authHeaders, 'content-type': 'application/json' },
       body: JSON.stringify({ colour: 'blue' }),
     });
     expect(unknown.status).toBe(400);
     const follower = [...cluster.managers].find(([managerId]) => managerId !== id)![1];
     const redirected = await fetch(`${follower.url}/v1/config`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...cluster.authHeaders, 'content-type': 'application/json' },
       body: JSON.stringify({ balance: true }),
     });
     expect(redirected.status).toBe(421);

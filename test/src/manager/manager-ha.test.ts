@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 async function dump(url: string): Promise<string> {
-  const response = await fetch(`${url}/v1/cluster/dump`);
+  const response = await fetch(`${url}/v1/cluster/dump`, { headers: cluster.authHeaders });
   return response.text();
 }
 
@@ -39,7 +39,7 @@ describe('manager high availability', () => {
       if (id === leader.id) continue;
       const response = await fetch(`${manager.url}/v1/namespaces`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...cluster.authHeaders, 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'elsewhere', shards: 1, replicationFactor: 1 }),
       });
       expect(response.status).toBe(421);
@@ -95,7 +95,7 @@ describe('manager high availability', () => {
     );
     const refused = await fetch(`${resumed.url}/v1/namespaces`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...cluster.authHeaders, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'from-old-leader', shards: 1, replicationFactor: 1 }),
     });
     expect(refused.status).toBe(421);

@@ -113,7 +113,7 @@ describe('namespace creation', () => {
     const create = () =>
       fetch(`${url}/v1/namespaces`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...cluster.authHeaders, 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'race', shards: 2, replicationFactor: 2 }),
       }).then((response) => response.status);
     const statuses = await Promise.all([create(), create(), create()]);
@@ -124,7 +124,9 @@ describe('namespace creation', () => {
 
   it('streams the shard map on /v1/assignments: the whole map first, then each change with its version', async () => {
     const { url } = await cluster.leader();
-    const socket = new WebSocket(`${url.replace('http', 'ws')}/v1/assignments`);
+    const socket = new WebSocket(`${url.replace('http', 'ws')}/v1/assignments`, {
+      headers: cluster.authHeaders,
+    });
     const messages: { type: string; version: string; shards?: Shard[]; entry?: string }[] = [];
     socket.on('message', (data) => messages.push(JSON.parse(String(data))));
     await once(socket, 'open');

@@ -4,14 +4,20 @@ import type { LinkRouter } from '@star/core';
 import {
   type AckNotice,
   type AppendRequest,
+  BatchRequest,
+  type BatchResult,
   ChainConfig,
   ChainMethods,
   DeleteRequest,
   GetRequest,
   PutRequest,
+  ScanRequest,
   ShardTerm,
   StarError,
+  UnwatchRequest,
+  WatchRequest,
 } from '@star/protocol';
+import { WatchRegistry } from '../chain/commit-watch.js';
 import type { ReplicaSet } from '../chain/replica-set.js';
 
 /** Compiles a schema once; `check` throws BadRequest naming the first bad field. */
@@ -32,6 +38,10 @@ const asDelete = validator<DeleteRequest>(DeleteRequest, 'delete');
 const asGet = validator<GetRequest>(GetRequest, 'get');
 const asConfig = validator<ChainConfig>(ChainConfig, 'chain configuration');
 const asShardTerm = validator<ShardTerm>(ShardTerm, 'shard and term');
+const asScan = validator<ScanRequest>(ScanRequest, 'scan');
+const asBatch = validator<BatchRequest>(BatchRequest, 'batch');
+const asWatch = validator<WatchRequest>(WatchRequest, 'watch');
+const asUnwatch = validator<UnwatchRequest>(UnwatchRequest, 'unwatch');
 
 function isAppend(body: unknown): body is AppendRequest {
   const b = body as AppendRequest;
@@ -65,29 +75,56 @@ export function registerNodeApi(
   replicas: ReplicaSet,
   status: () => unknown,
   observe: OpObserver,
+  watches: WatchRegistry = new WatchRegistry(),
 ): LinkRouter {
+  const clientOps: Record<BatchRequest['ops'][number]['method'], (body: unknown) => Promise<unknown>> = {
+    [ChainMethods.put]: timed('put', observe, async (body) => {
+      const request = asPut(body);
+      return replicas.get(request.shard).sequencer.write({ op: 'put', ...request });
+    }),
+    [ChainMethods.delete]: timed('delete', observe, async (body) => {
+      const request = asDelete(body);
+      return replicas.get(request.shard).sequencer.write({ op: 'delete', ...request });
+    }),
+    [ChainMethods.get]: timed('get', observe, async (body) => {
+      const request = asGet(body);
+      return replicas.get(request.shard).read(request.key);
+    }),
+  };
   return router
+    .handle(ChainMethods.put, clientOps[ChainMethods.put])
+    .handle(ChainMethods.delete, clientOps[ChainMethods.delete])
+    .handle(ChainMethods.get, clientOps[ChainMethods.get])
     .handle(
-      ChainMethods.put,
-      timed('put', observe, (body) => {
-        const request = asPut(body);
-        return replicas.get(request.shard).sequencer.write({ op: 'put', ...request });
+      ChainMethods.batch,
+      // Each operation runs (and is counted) as if sent alone; outcomes come back in request order.
+      timed('batch', observe, async (body) => {
+        const { ops } = asBatch(body);
+        return Promise.all(
+          ops.map((op) =>
+            clientOps[op.method](op.body).then(
+              (value): BatchResult => ({ ok: true, value }),
+              (error: unknown): BatchResult => ({ ok: false, error: StarError.from(error).toBody() }),
+            ),
+          ),
+        );
       }),
     )
     .handle(
-      ChainMethods.delete,
-      timed('delete', observe, (body) => {
-        const request = asDelete(body);
-        return replicas.get(request.shard).sequencer.write({ op: 'delete', ...request });
+      ChainMethods.scan,
+      timed('scan', observe, async (body) => {
+        const request = asScan(body);
+        return replicas.get(request.shard).scan(request);
       }),
     )
-    .handle(
-      ChainMethods.get,
-      timed('get', observe, (body) => {
-        const request = asGet(body);
-        return replicas.get(request.shard).read(request.key);
-      }),
-    )
+    .handle(ChainMethods.watch, (body, link) => {
+      const request = asWatch(body);
+      return watches.add(replicas.get(request.shard), link, request);
+    })
+    .handle(ChainMethods.unwatch, (body, link) => {
+      watches.remove(link, asUnwatch(body).watchId);
+      return {};
+    })
     .handle(ChainMethods.configure, (body) => replicas.configure(asConfig(body)))
     .handle(ChainMethods.status, () => status())
     .handle(ChainMethods.handshake, async (body, link) => {

@@ -25,7 +25,7 @@ export class ReplicaSet {
   get(shard: number): ShardReplica {
     const replica = this.#replicas.get(shard);
     if (replica === undefined)
-      throw new StarError('NotFound', `this node holds no replica of shard ${shard}`);
+      throw new StarError('MisdirectedRequest', `this node holds no replica of shard ${shard}`);
     return replica;
   }
 

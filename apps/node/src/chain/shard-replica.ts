@@ -1,11 +1,16 @@
+import { EventEmitter } from 'node:events';
 import type { Link } from '@star/core';
 import {
   type AppendRequest,
   type ChainConfig,
   ChainMethods,
+  compareKeys,
   type GetResponse,
   type HandshakeResponse,
+  KvLimits,
   type LogEntry,
+  type ScanRequest,
+  type ScanResponse,
   type ShardReplicaStatus,
   type ShardRole,
   StarError,
@@ -33,6 +38,12 @@ export interface ReplicaContext {
   maxValueBytes: number;
 }
 
+/** What watchers of a replica hear: commit points as they advance, and role changes. */
+export interface ReplicaEvents {
+  committed: [commitSeq: number];
+  configured: [role: ShardRole];
+}
+
 export interface ReplicaMetrics {
   onRead(kind: 'clean' | 'dirty'): void;
   onAppendBatch(entries: number): void;
@@ -49,6 +60,7 @@ export class ShardReplica {
   readonly store: ShardStore;
   readonly dirty = new DirtyVersions();
   readonly sequencer: HeadSequencer;
+  readonly events = new EventEmitter<ReplicaEvents>();
   readonly #context: ReplicaContext;
   readonly #logger: Logger;
   readonly #commitWaiters = new CommitWaiters();
@@ -160,6 +172,7 @@ export class ShardReplica {
       });
     }
     this.sequencer.resume();
+    this.events.emit('configured', role);
     // A sole member commits everything it holds; a tail waits for its predecessor's confirmation.
     if (role === 'single') this.#commitUpTo(this.lastSeq);
     if (this.#role === 'none') {
@@ -273,6 +286,7 @@ export class ShardReplica {
     const entries = this.dirty.takeUpTo(seq);
     this.store.commit(seq, entries);
     this.#commitWaiters.release(seq);
+    this.events.emit('committed', seq);
     const upstream = this.#upstream;
     if (upstream !== undefined && !upstream.closed) {
       upstream
@@ -304,13 +318,7 @@ export class ShardReplica {
   // --- reads (CRAQ) ------------------------------------------------------------------------
 
   async read(key: string): Promise<GetResponse> {
-    if (this.#role === 'none') {
-      throw new StarError('MisdirectedRequest', `this node serves no replica of shard ${this.shard}`);
-    }
-    if (this.#context.leaseValidForMs() <= 0) {
-      throw new StarError('Unavailable', 'read lease lapsed; this node cannot vouch for its data now');
-    }
-    this.#checkTailCaughtUp();
+    this.#checkReadable();
     if (this.dirty.newest(key) === undefined) {
       this.#context.metrics.onRead('clean');
       return found(this.store.getCommitted(key));
@@ -320,6 +328,48 @@ export class ShardReplica {
     const visible = this.dirty.newestAtOrBelow(key, Math.max(tailCommit, this.commitSeq));
     if (visible === undefined) return found(this.store.getCommitted(key));
     return visible.op === 'delete' ? { found: false } : { found: true, ...recordOf(visible) };
+  }
+
+  /**
+   * A page of committed records in key order. Only the tail scans: every entry it holds is
+   * committed, so its state is one linearizable cut of the shard; other replicas would need a
+   * version query per dirty key.
+   */
+  scan(request: ScanRequest): ScanResponse {
+    this.#checkReadable();
+    if (!this.isTail)
+      throw new StarError('MisdirectedRequest', `this node is not the tail of shard ${this.shard}`);
+    const limit = Math.min(request.limit, KvLimits.maxScanLimit);
+    // The smallest key greater than `after` is `after` followed by U+0000.
+    const afterBound = request.after === undefined ? undefined : `${request.after}\u0000`;
+    const start =
+      afterBound === undefined || (request.start !== undefined && compareKeys(request.start, afterBound) > 0)
+        ? request.start
+        : afterBound;
+    const rows = this.store.scan({
+      limit: limit + 1,
+      ...(request.prefix === undefined ? {} : { prefix: request.prefix }),
+      ...(start === undefined ? {} : { start }),
+      ...(request.end === undefined ? {} : { end: request.end }),
+    });
+    const more = rows.length > limit;
+    const records = rows
+      .slice(0, limit)
+      .map(({ value, contentType, ...meta }) =>
+        request.values ? { ...meta, value, ...(contentType === undefined ? {} : { contentType }) } : meta,
+      );
+    return { records, more };
+  }
+
+  /** A replica answers reads only in a chain, under a valid lease, and (a tail) once caught up. */
+  #checkReadable(): void {
+    if (this.#role === 'none') {
+      throw new StarError('MisdirectedRequest', `this node serves no replica of shard ${this.shard}`);
+    }
+    if (this.#context.leaseValidForMs() <= 0) {
+      throw new StarError('Unavailable', 'read lease lapsed; this node cannot vouch for its data now');
+    }
+    this.#checkTailCaughtUp();
   }
 
   /** The tail answers version queries with its commit point (never below what it was told). */

@@ -7,6 +7,9 @@ export type { Logger } from 'pino';
 /** Paths whose values never reach a log line: secrets in configs, headers and catalog properties. */
 export const redactedPaths = [
   'clusterSecret',
+  'adminKey',
+  '*.adminKey',
+  'config.adminKey',
   '*.clusterSecret',
   'config.clusterSecret',
   'password',
@@ -15,6 +18,8 @@ export const redactedPaths = [
   'secret',
   '*.secret',
   'req.headers.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
 ];

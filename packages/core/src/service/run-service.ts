@@ -22,6 +22,7 @@ export interface ServiceContext<C> {
 export async function runService<S extends TObject = TObject<Record<string, never>>>(params: {
   service: ServiceName;
   settings?: S;
+  http?: { maxParamLength?: number };
   wire?: (context: ServiceContext<ServiceConfig & Static<S>>) => Promise<void> | void;
   /** Runs once the server listens, with its bound address (port 0 resolved). */
   listening?: (
@@ -40,7 +41,11 @@ export async function runService<S extends TObject = TObject<Record<string, neve
     );
     process.exit(1);
   }
-  const service = new StarService({ service: params.service, config });
+  const service = new StarService({
+    service: params.service,
+    config,
+    ...(params.http === undefined ? {} : { http: params.http }),
+  });
   const redis = connectRedis(config.redisUrl, service.logger);
   service.addHealthCheck('redis', () => pingRedis(redis));
   service.onShutdown('redis', () => redis.quit().catch(() => redis.disconnect()));

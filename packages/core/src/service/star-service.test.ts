@@ -165,4 +165,19 @@ describe('StarService', () => {
     expect(JSON.stringify(lines)).not.toContain('hunter2');
     expect(lines[1]).toMatchObject({ clusterSecret: '[redacted]' });
   });
+
+  it('never logs the admin key nor an authorization header, wherever it sits', async () => {
+    const adminKey = 'admin-key-0123456789abcdef';
+    const { service, logs } = newService({ STAR_ADMIN_KEY: adminKey });
+    service.logger.info({ config: service.config }, 'config loaded');
+    service.logger.info({ adminKey }, 'direct');
+    service.logger.info({ headers: { authorization: `Bearer ${adminKey}` } }, 'headers');
+    service.logger.info({ req: { headers: { authorization: `Bearer ${adminKey}` } } }, 'request');
+    service.logger.info({ request: { headers: { authorization: `Bearer ${adminKey}` } } }, 'nested');
+    const lines = logs.lines();
+    expect(lines).toHaveLength(5);
+    expect(JSON.stringify(lines)).not.toContain(adminKey);
+    expect(lines[1]).toMatchObject({ adminKey: '[redacted]' });
+    expect(lines[2]).toMatchObject({ headers: { authorization: '[redacted]' } });
+  });
 });

@@ -9,6 +9,8 @@ import { createMetricsRegistry, mountMetrics } from './metrics.js';
 export interface StarServiceParams {
   service: ServiceName;
   config: ServiceConfig;
+  /** Router limits: the gateway carries keys of up to 1 KiB (3 KiB percent-encoded) in paths. */
+  http?: { maxParamLength?: number };
   /** For tests: where log lines go (stdout otherwise). */
   logDestination?: import('pino').DestinationStream;
 }
@@ -46,6 +48,9 @@ export class StarService {
       // Per-request log lines would dominate a data store's logs; latency goes to /metrics instead.
       logController: new LogController({ disableRequestLogging: true }),
       return503OnClosing: true,
+      ...(params.http?.maxParamLength === undefined
+        ? {}
+        : { routerOptions: { maxParamLength: params.http.maxParamLength } }),
       forceCloseConnections: 'idle',
     });
     // While draining, answer with `Connection: close` so keep-alive sockets end with their last response.

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type RedisServer, startRedis } from '../redis-server.js';
 import { type TempDir, tempDir } from '../temp-dir.js';
@@ -13,22 +14,35 @@ export interface StarClusterOptions {
   /** Worker group of each node by index (default: all `default`). */
   groups?: (index: number) => string;
   env?: Record<string, string>;
+  /** STAR_ADMIN_KEY of every service; default a fresh random key, so auth is on; '' turns auth off. */
+  adminKey?: string;
 }
 
 /**
  * A whole control plane for tests: a redis-server, manager processes and node processes that
  * register themselves, plus helpers for the manager's REST API. Names are `m1..`, `n1..`.
+ * Auth is on: every service gets the cluster's `adminKey`, which `api()` and `leader()` send.
  */
 export class StarCluster {
   readonly managers = new Map<string, RunningService>();
   readonly nodes = new Map<string, RunningService>();
-  readonly options: Required<Omit<StarClusterOptions, 'groups' | 'env'>> &
+  readonly gateways = new Map<string, RunningService>();
+  readonly options: Required<Omit<StarClusterOptions, 'groups' | 'env' | 'adminKey'>> &
     Pick<StarClusterOptions, 'groups' | 'env'>;
+  /** The bootstrap admin key (scope `*`) every service of this cluster was started with. */
+  readonly adminKey: string;
   #redis!: RedisServer;
   #dir!: TempDir;
 
   private constructor(options: StarClusterOptions) {
-    this.options = { nodeLeaseMs: 1_500, managerLeaseMs: 1_500, ...options };
+    const { adminKey, ...rest } = options;
+    this.options = { nodeLeaseMs: 1_500, managerLeaseMs: 1_500, ...rest };
+    this.adminKey = adminKey ?? `star-test-admin-${randomBytes(24).toString('base64url')}`;
+  }
+
+  /** `Authorization` with the admin key (none when auth is off), for calls that bypass `api()`. */
+  get authHeaders(): Record<string, string> {
+    return this.adminKey === '' ? {} : { authorization: `Bearer ${this.adminKey}` };
   }
 
   static async start(options: StarClusterOptions): Promise<StarCluster> {
@@ -49,6 +63,7 @@ export class StarCluster {
     const service = await startService(
       'manager',
       {
+        STAR_ADMIN_KEY: this.adminKey,
         ...this.options.env,
         STAR_REDIS_URL: this.#redis.url,
         STAR_MANAGER_ID: id,
@@ -70,6 +85,7 @@ export class StarCluster {
     const service = await startService(
       'node',
       {
+        STAR_ADMIN_KEY: this.adminKey,
         ...this.options.env,
         STAR_REDIS_URL: this.#redis.url,
         STAR_NODE_ID: id,
@@ -85,6 +101,30 @@ export class StarCluster {
     return service;
   }
 
+  /** Starts (or restarts, on its old port) a gateway `g1..` following every manager. */
+  async startGateway(id = 'g1', env: Record<string, string> = {}): Promise<RunningService> {
+    const previous = this.gateways.get(id);
+    const service = await startService(
+      'gateway',
+      {
+        STAR_ADMIN_KEY: this.adminKey,
+        ...this.options.env,
+        STAR_REDIS_URL: this.#redis.url,
+        STAR_INSTANCE_ID: id,
+        STAR_MANAGERS: [...this.managers.values()].map((manager) => manager.url).join(','),
+        ...env,
+      },
+      { port: previous?.port },
+    );
+    this.gateways.set(id, service);
+    return service;
+  }
+
+  /** Manager URLs, for clients that follow the shard map. */
+  get managerUrls(): string[] {
+    return [...this.managers.values()].map((manager) => manager.url);
+  }
+
   /** The manager that currently leads, waiting for one if needed. */
   async leader(timeoutMs = 15_000): Promise<{ id: string; url: string }> {
     return waitFor(
@@ -92,6 +132,7 @@ export class StarCluster {
         for (const [id, manager] of this.managers) {
           if (!manager.process.isRunning()) continue;
           const response = await fetch(`${manager.url}/v1/leader`, {
+            headers: this.authHeaders,
             signal: AbortSignal.timeout(1_000),
           }).catch(() => undefined);
           if (response?.ok && ((await response.json()) as { isLeader: boolean }).isLeader)
@@ -107,7 +148,10 @@ export class StarCluster {
   async api<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${url}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...this.authHeaders,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(10_000),
     });
@@ -133,7 +177,7 @@ export class StarCluster {
   }
 
   async stop(): Promise<void> {
-    for (const service of [...this.nodes.values(), ...this.managers.values()]) {
+    for (const service of [...this.gateways.values(), ...this.nodes.values(), ...this.managers.values()]) {
       service.process.resume();
       await service.process.stop(5_000);
     }
