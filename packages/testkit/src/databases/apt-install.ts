@@ -36,7 +36,8 @@ export async function findOrInstall<T>(params: {
     await runToStderr('apt-get', ['update'], params.hint);
     await runToStderr(
       'apt-get',
-      ['install', '-y', '--no-install-recommends', params.aptPackage],
+      // Other test processes may be installing too: wait for dpkg's lock instead of failing on it.
+      ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', params.aptPackage],
       params.hint,
     );
   });
