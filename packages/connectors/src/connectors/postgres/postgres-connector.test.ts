@@ -1,4 +1,4 @@
-import { type PostgresServer, startPostgres } from '@star/testkit';
+import { type PostgresServer, startPostgres, waitFor } from '@star/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorRegistry } from '../../connector-registry.js';
@@ -161,6 +161,47 @@ describe('postgres connector', () => {
       expect(retries).toEqual([1, 2]);
     } finally {
       await unreachable.close();
+    }
+  });
+
+  it('holds at most poolMax connections, queues the rest, and closes idle ones after idleTimeoutMs', async () => {
+    const limited = new PostgresConnector(
+      { ...properties, poolMax: 2, idleTimeoutMs: 1_000 },
+      { catalog: 'pool-limit' },
+    );
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    const serverConnections = async () =>
+      (
+        await admin.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'star-catalog-pool-limit'",
+        )
+      ).rows[0].n as number;
+    try {
+      const table = await limited.metadata().getTable({ database: 'shop', table: 'people' });
+      const scans = [0, 1, 2].map(() => limited.scan({ table, columns: ['id'] }));
+      // Two scans stop after their first row and keep their connections.
+      await scans[0]!.next();
+      await scans[1]!.next();
+      let thirdStarted = false;
+      const third = scans[2]!.next().then((result) => {
+        thirdStarted = true;
+        return result;
+      });
+      await waitFor(async () => (await serverConnections()) === 2, { description: 'two pooled connections' });
+      expect(thirdStarted).toBe(false);
+      await scans[0]!.return(undefined);
+      expect((await third).done).toBe(false);
+      expect(await serverConnections()).toBe(2);
+      await scans[1]!.return(undefined);
+      await scans[2]!.return(undefined);
+      await waitFor(async () => (await serverConnections()) === 0, {
+        description: 'idle connections to close',
+        timeoutMs: 10_000,
+      });
+    } finally {
+      await admin.end();
+      await limited.close();
     }
   });
 
