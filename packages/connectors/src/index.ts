@@ -25,6 +25,7 @@ export * from './connectors/star/star-scan-source.js';
 export { executeScan, rowOrder } from './engine/scan-executor.js';
 export { explainScan, planScan, type ScanPlan } from './engine/scan-planner.js';
 export { resolveTableRef, ScanQuery } from './engine/scan-query.js';
+export * from './import/import-job.js';
 export { MetadataCache } from './metadata/metadata-cache.js';
 export type * from './model/connector.js';
 export * from './model/table.js';
