@@ -116,6 +116,9 @@ beforeAll(async () => {
     rows.map((r) => r.sku),
     rows.map((r) => r.qty),
   ]);
+  await admin.query(
+    'CREATE TABLE public.big AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 200000) g',
+  );
   await admin.end();
   dataDir = tempDir('star-catalog-files-').path;
   mkdirSync(join(dataDir, 'app', 'logs', 'day=2024-05-01'), { recursive: true });
@@ -189,6 +192,7 @@ describe('catalogs through the gateway', () => {
     expect((await call(gatewayB, 'GET', '/v1/catalogs/shop/health')).json()).toMatchObject({ status: 'ok' });
     expect((await call(gatewayB, 'GET', '/v1/catalogs/shop/databases')).json().databases).toContain('public');
     expect((await call(gatewayB, 'GET', '/v1/catalogs/shop/databases/public/tables')).json().tables).toEqual([
+      'big',
       'items',
     ]);
     const table = (await call(gatewayB, 'GET', '/v1/catalogs/shop/databases/public/tables/items')).json();
@@ -328,6 +332,51 @@ describe('catalogs through the gateway', () => {
     expect(locked.status).toBe(502);
     expect(locked.json().message).toMatch(/password authentication failed/);
     expect((await call(gatewayA, 'GET', '/v1/catalogs/shop/health')).status).toBe(200);
+  });
+
+  it('a client that hangs up mid-stream stops the scan and frees its connection', async () => {
+    const states = async () => {
+      const client = new pg.Client({ connectionString: postgres.url });
+      await client.connect();
+      const result = await client.query(
+        "SELECT state FROM pg_stat_activity WHERE application_name = 'star-catalog-shop' AND query LIKE '%public\".\"big%'",
+      );
+      await client.end();
+      return result.rows.map((row) => row.state as string);
+    };
+    const completedQueries = async () => {
+      const metrics = await (await fetch(`${gatewayB.url}/metrics`)).text();
+      return Number(
+        /star_catalog_queries_total\{catalog="shop",outcome="ok"\} (\d+)/.exec(metrics)?.[1] ?? 0,
+      );
+    };
+    const completedBefore = await completedQueries();
+    expect(completedBefore).toBeGreaterThan(0);
+    const controller = new AbortController();
+    const response = await fetch(`${gatewayB.url}/v1/catalogs/shop/query`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ table: 'public.big' }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value).split('\n')[0]).toMatch(/^\{"id":\d+,"h":"[0-9a-f]{32}"\}$/);
+    controller.abort();
+    await waitFor(async () => (await states()).every((state) => state === 'idle'), {
+      description: 'the big scan to end and its connection to be idle in the pool',
+      timeoutMs: 10_000,
+    });
+    // The stream ended early: the query never counted as completed.
+    expect(await completedQueries()).toBe(completedBefore);
+    const again = await call(
+      gatewayB,
+      'POST',
+      '/v1/catalogs/shop/query',
+      { table: 'public.big', limit: 3 },
+      { accept: 'application/json' },
+    );
+    expect(again.json().rowCount).toBe(3);
   });
 
   it('deleting a catalog on one gateway closes its pool on every gateway', async () => {
