@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  cleanupTempDirs,
   type PostgresServer,
   type RedisServer,
   type RunningService,
@@ -132,6 +133,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([gatewayA?.process.stop(), gatewayB?.process.stop()]);
   await Promise.all([postgres?.stop(), redis?.stop()]);
+  await cleanupTempDirs();
 });
 
 describe('catalogs through the gateway', () => {
