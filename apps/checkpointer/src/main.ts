@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Checkpoint worker pool on BullMQ: manager images and shard snapshots. This issue boots the skeleton; the checkpoint issue fills it in.
+// Checkpoint worker pool on BullMQ: manager images, shard snapshots, compaction. Run one or many.
 import { runService } from '@star/core';
+import { wireCheckpointer } from './checkpointer-runtime.js';
+import { CheckpointerSettings } from './checkpointer-settings.js';
 
-await runService({ service: 'checkpointer' });
+await runService({ service: 'checkpointer', settings: CheckpointerSettings, wire: wireCheckpointer });

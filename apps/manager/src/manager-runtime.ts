@@ -1,14 +1,18 @@
-import type { ServiceContext } from '@star/core';
+import { ImageStore, type ServiceContext, ShardSnapshots } from '@star/core';
 import type { ServiceConfig } from '@star/protocol';
 import { StarError } from '@star/protocol';
 import { assignmentsStream } from './api/assignments-stream.js';
+import { checkpointRoutes } from './api/checkpoint-routes.js';
 import { clusterRoutes } from './api/cluster-routes.js';
 import { configRoutes } from './api/config-routes.js';
 import { installManagerAuth } from './api/manager-auth.js';
 import { metadataRoutes } from './api/metadata-routes.js';
 import { openApi } from './api/openapi.js';
+import { queueDashboard } from './api/queue-dashboard.js';
+import { CheckpointQueues } from './checkpoints/checkpoint-queues.js';
 import { ChainPublisher } from './coordination/chain-publisher.js';
 import { Coordinator } from './coordination/coordinator.js';
+import { ManagerImages } from './images/manager-images.js';
 import { Journal } from './journal/index.js';
 import { LeaderElection } from './leadership/index.js';
 import { registerManagerMetrics } from './manager-metrics.js';
@@ -28,8 +32,11 @@ export async function wireManager(context: ManagerContext): Promise<void> {
   const managerId = config.managerId ?? service.instanceId;
   const logger = service.logger.child({ manager: managerId });
   const journal = new Journal<MetadataEntry>({ redis, logger });
-  const store = new MetadataStore(journal, logger);
+  const imageStore = new ImageStore(config.imageDir);
+  const images = new ManagerImages(imageStore, logger);
+  const store = new MetadataStore(journal, logger, images);
   await store.start();
+  const queues = new CheckpointQueues(redis, logger);
 
   const election = new LeaderElection({
     redis,
@@ -63,6 +70,15 @@ export async function wireManager(context: ManagerContext): Promise<void> {
   election.on('elected', (token) => {
     logger.info({ token }, 'elected leader');
     coordinator.start();
+    queues
+      .upsertSchedulers({
+        checkEveryMs: config.imageCheckEveryMs,
+        imageEveryEntries: config.imageEveryEntries,
+        imageEveryMs: config.imageEveryMs,
+        snapshotCheckEveryMs: config.snapshotCheckEveryMs,
+        snapshotEveryEntries: config.snapshotEveryEntries,
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'checkpoint schedulers not upserted'));
   });
   election.on('deposed', (reason) => {
     logger.warn({ reason }, 'no longer leader');
@@ -75,6 +91,17 @@ export async function wireManager(context: ManagerContext): Promise<void> {
   await service.app.register(clusterRoutes, { store, leadership: election, managerId });
   await service.app.register(assignmentsStream, { store });
   await service.app.register(configRoutes, { redis, runtime: context.runtime, leadership: election });
+  await service.app.register(checkpointRoutes, {
+    store,
+    journal,
+    images,
+    snapshots: new ShardSnapshots(imageStore),
+    queues,
+    publisher,
+    leadership: election,
+    compactionRetentionMs: config.compactionRetentionMs,
+  });
+  await service.app.register(queueDashboard, { queues: queues.all });
   registerManagerMetrics(service.metrics, {
     store,
     coordinator,
@@ -91,6 +118,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
   service.onShutdown('election', () => election.resign().catch(() => false));
   service.onShutdown('publisher', () => publisher.close());
   service.onShutdown('metadata', () => store.stop());
+  service.onShutdown('checkpoint-queues', () => queues.close());
 }
 
 const electionRef = new WeakMap<ManagerContext, LeaderElection>();

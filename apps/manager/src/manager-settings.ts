@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { ImageStoreSettings } from '@star/protocol';
 
 /** The manager's own settings, read from `STAR_*` like every service setting. */
 export const ManagerSettings = Type.Object({
@@ -14,5 +15,19 @@ export const ManagerSettings = Type.Object({
   deadMarginMs: Type.Integer({ minimum: 0, default: 500 }),
   /** Period of the membership and failure checks; when unset, the runtime setting `membershipCheckMs`. */
   checkEveryMs: Type.Optional(Type.Integer({ minimum: 20 })),
+  /** Where manager images and shard snapshots are stored (a directory shared with checkpointers and nodes). */
+  ...ImageStoreSettings.properties,
+  /** A manager image is made once this many journal entries follow the newest one... */
+  imageEveryEntries: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** ...or once the newest image is this old (and an entry follows it). */
+  imageEveryMs: Type.Integer({ minimum: 1_000, default: 600_000 }),
+  /** How often the image scheduler checks those two conditions. */
+  imageCheckEveryMs: Type.Integer({ minimum: 100, default: 5_000 }),
+  /** How often the snapshot scheduler looks for shards to snapshot. */
+  snapshotCheckEveryMs: Type.Integer({ minimum: 100, default: 60_000 }),
+  /** A shard is snapshotted again once its commit point moved this many entries. */
+  snapshotEveryEntries: Type.Integer({ minimum: 1, default: 100_000 }),
+  /** Default retention window of compaction jobs asked for through the API. */
+  compactionRetentionMs: Type.Integer({ minimum: 0, default: 86_400_000 }),
 });
 export type ManagerSettings = Static<typeof ManagerSettings>;

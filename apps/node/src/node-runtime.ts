@@ -1,14 +1,17 @@
-import { LinkRouter, linkServer, type ServiceContext } from '@star/core';
+import { ImageStore, LinkRouter, linkServer, type ServiceContext, ShardSnapshots } from '@star/core';
 import { type ChainConfig, ChainKeys, type NodeRegistration, type ServiceConfig } from '@star/protocol';
 import { registerNodeApi } from './api/node-router.js';
+import { registerSnapshotApi } from './api/snapshot-router.js';
 import { LogRetention } from './chain/log-retention.js';
 import { PEER_PING_MS, PeerLinks } from './chain/peer-links.js';
 import { ReplicaSet } from './chain/replica-set.js';
+import { SnapshotBootstrap } from './chain/snapshot-bootstrap.js';
 import { mountStatus } from './http/status-route.js';
 import { ReadLease } from './lease/read-lease.js';
 import { createNodeMetrics } from './metrics/node-metrics.js';
 import type { NodeSettings } from './node-settings.js';
 import { ShardDirectory } from './storage/shard-directory.js';
+import { ShardSnapshotter } from './storage/shard-snapshot.js';
 
 /**
  * Wires a chain node: shard stores in the data dir, the replicas over them, the read lease, links
@@ -56,6 +59,13 @@ export async function wireNode({
     return raw === null ? undefined : (JSON.parse(raw) as ChainConfig);
   };
 
+  const bootstrap = new SnapshotBootstrap({
+    snapshots: new ShardSnapshots(new ImageStore(config.imageDir)),
+    directory,
+    nodeId,
+    logger,
+    metrics: service.metrics,
+  });
   // One router for links this node accepts and links it dials: links are symmetric.
   const router = new LinkRouter();
   const peers = new PeerLinks({ router, secret: config.clusterSecret, logger });
@@ -71,7 +81,10 @@ export async function wireNode({
     },
     openStore: (shard) => directory.open(shard),
     existing: directory.list(),
+    prepareNew: (config) => bootstrap.prepareNew(config),
   });
+  const snapshotter = new ShardSnapshotter(config.dataDir);
+  registerSnapshotApi(router, { replicas, snapshotter, bootstrap });
   const status = () => replicas.status(nodeId, lease.validForMs());
   registerNodeApi(router, replicas, status, (op, outcome, seconds) =>
     metrics.observeOp(op, outcome, seconds),
@@ -94,6 +107,7 @@ export async function wireNode({
   retention.start();
   service.onShutdown('retention', () => retention.stop());
   service.onShutdown('replicas', () => replicas.close());
+  service.onShutdown('snapshots', () => snapshotter.close());
   service.onShutdown('peers', () => peers.closeAll());
   service.onShutdown('lease', () => lease.stop());
   logger.info({ dataDir: config.dataDir, shards: replicas.size }, 'node storage opened');

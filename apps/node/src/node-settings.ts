@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ChainLimits } from '@star/protocol';
+import { ChainLimits, ImageStoreSettings } from '@star/protocol';
 
 /** The node's own settings, read from `STAR_*` like every service setting. */
 export const NodeSettings = Type.Object({
@@ -18,5 +18,7 @@ export const NodeSettings = Type.Object({
   leaseRenewMs: Type.Integer({ minimum: 20, default: 1_000 }),
   /** Committed log entries kept for catching up a lagging successor. */
   logTailEntries: Type.Integer({ minimum: 0, default: 1_000_000 }),
+  /** The image store: shard snapshots new replicas bootstrap from (shared with checkpointers). */
+  ...ImageStoreSettings.properties,
 });
 export type NodeSettings = Static<typeof NodeSettings>;

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { TestOptions } from './commands/test.js';
 import { buildProgram, type Commands } from './program.js';
 
 /** Parses argv with commands that only record what they were asked to do. */
-async function parse(argv: string[]): Promise<{ calls: Array<[string, TestOptions?]>; exitCode: number }> {
-  const calls: Array<[string, TestOptions?]> = [];
+async function parse(
+  argv: string[],
+): Promise<{ calls: Array<[string, unknown?, unknown?]>; exitCode: number }> {
+  const calls: Array<[string, unknown?, unknown?]> = [];
   const commands: Commands = {
     test: async (options) => {
       calls.push(['test', options]);
@@ -12,6 +13,10 @@ async function parse(argv: string[]): Promise<{ calls: Array<[string, TestOption
     },
     up: async () => {
       calls.push(['up']);
+      return 0;
+    },
+    checkpoint: async (kind, options) => {
+      calls.push(['checkpoint', kind, options]);
       return 0;
     },
   };
@@ -41,6 +46,23 @@ describe('star command line', () => {
 
   it('dispatches `up`', async () => {
     expect((await parse(['up'])).calls).toEqual([['up']]);
+  });
+
+  it('parses `checkpoint snapshot --shard 7 --manager <url> --wait`', async () => {
+    const { calls } = await parse([
+      'checkpoint',
+      'snapshot',
+      '--shard',
+      '7',
+      '--manager',
+      'http://m:1',
+      '--wait',
+    ]);
+    expect(calls).toEqual([['checkpoint', 'snapshot', { shard: 7, manager: 'http://m:1', wait: true }]]);
+  });
+
+  it('rejects an unknown checkpoint kind', async () => {
+    await expect(parse(['checkpoint', 'everything'])).rejects.toThrow(/unknown checkpoint kind 'everything'/);
   });
 
   it('rejects unknown options', async () => {

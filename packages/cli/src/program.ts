@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { type CheckpointOptions, checkpointCommand } from './commands/checkpoint.js';
 import { keysCommand } from './commands/keys.js';
 import { type TestOptions, testCommand } from './commands/test.js';
 import { upCommand } from './commands/up.js';
@@ -7,9 +8,10 @@ import { upCommand } from './commands/up.js';
 export interface Commands {
   test(options: TestOptions): Promise<number>;
   up(): Promise<number>;
+  checkpoint(kind: 'image' | 'snapshot', options: CheckpointOptions): Promise<number>;
 }
 
-const defaultCommands: Commands = { test: testCommand, up: upCommand };
+const defaultCommands: Commands = { test: testCommand, up: upCommand, checkpoint: checkpointCommand };
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -38,6 +40,23 @@ export function buildProgram(commands: Commands = defaultCommands): Command {
     });
 
   program.addCommand(keysCommand());
+  program
+    .command('checkpoint')
+    .description('ask the manager leader for a manager image or a shard snapshot')
+    .argument('<kind>', 'image | snapshot')
+    .option(
+      '--manager <url>',
+      'a manager (followers redirect)',
+      process.env.STAR_MANAGER_URL ?? 'http://127.0.0.1:7400',
+    )
+    .option('--key <key>', 'API key with the admin scope (default: STAR_API_KEY)', process.env.STAR_API_KEY)
+    .option('--shard <id>', 'shard to snapshot', (value) => Number.parseInt(value, 10))
+    .option('--wait', 'follow the job until it ends')
+    .action(async (kind: string, options: CheckpointOptions) => {
+      if (kind !== 'image' && kind !== 'snapshot')
+        program.error(`unknown checkpoint kind '${kind}' (image | snapshot)`);
+      process.exitCode = await commands.checkpoint(kind as 'image' | 'snapshot', options);
+    });
 
   return program;
 }

@@ -1,5 +1,6 @@
 export * from './auth.js';
 export * from './chain.js';
+export * from './checkpoint.js';
 export * from './cluster.js';
 export * from './errors.js';
 export * from './key-hash.js';

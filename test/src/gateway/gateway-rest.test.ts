@@ -356,3 +356,21 @@ describe('documentation and observability', () => {
     );
   });
 });
+
+describe('unavailability', () => {
+  it('answers 503 with Retry-After when no replica answers within the deadline', async () => {
+    const impatient = await cluster.startGateway('g2', { STAR_KV_TIMEOUT_MS: '800' });
+    for (const node of cluster.nodes.values()) node.process.pause();
+    try {
+      const response = await fetch(`${impatient.url}${keyPath('docs', 'blob')}`, {
+        headers: cluster.authHeaders,
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(await json(response)).toMatchObject({ code: 'Unavailable' });
+    } finally {
+      for (const node of cluster.nodes.values()) node.process.resume();
+    }
+  });
+});

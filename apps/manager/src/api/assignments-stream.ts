@@ -52,7 +52,15 @@ export async function assignmentsStream(
               : entry.data;
       socket.send(JSON.stringify({ type: 'change', version: id, entry: entry.type, ...change }));
     };
+    // Rebuilt from an image (this manager had fallen behind a journal trim): resend the whole map.
+    const onRebuilt = () => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(snapshot()));
+    };
     store.on('applied', onApplied);
-    socket.on('close', () => store.off('applied', onApplied));
+    store.on('rebuilt', onRebuilt);
+    socket.on('close', () => {
+      store.off('applied', onApplied);
+      store.off('rebuilt', onRebuilt);
+    });
   });
 }

@@ -9,4 +9,9 @@ export const ManagerKeys = {
   fence: 'star:manager:fence',
   /** The current leader: JSON `{ id, address, token }` with a PX lease. */
   leader: 'star:manager:leader',
+  /**
+   * Stream id up to which the journal was trimmed (entries at or before it are gone; absent: never
+   * trimmed). Only an image covering at least this id can rebuild the state.
+   */
+  trimmedTo: 'star:manager:journal:trimmed',
 } as const;

@@ -2,7 +2,7 @@ import { type RedisServer, startRedis, waitFor } from '@star/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FencedError } from './fenced-error.js';
-import { Journal } from './journal.js';
+import { Journal, nextStreamId } from './journal.js';
 import { ManagerKeys } from './journal-keys.js';
 import type { JournalRecord } from './journal-record.js';
 
@@ -54,6 +54,32 @@ describe('Journal', () => {
     const after: number[] = [];
     expect(await writer.replayFrom(first[1]!, (e) => after.push(e.data.n))).toBe(second[0]);
     expect(after).toEqual([3, 4]);
+  });
+
+  it('reads and replays a bounded range, and trims up to an id without ever moving the trim point back', async () => {
+    const token = await claimLead(admin, 'm1');
+    const writer = journal();
+    expect(await writer.lastId()).toBeUndefined();
+    const ids = await writer.append(
+      token,
+      Array.from({ length: 10 }, (_, n) => entry('m1', n)),
+    );
+    expect((await writer.readRange(ids[2]!, ids[5]!)).map((r) => r.entry.data.n)).toEqual([3, 4, 5]);
+    const seen: number[] = [];
+    expect(await writer.replayRange(ids[0]!, ids[3]!, (e) => seen.push(e.data.n))).toBe(ids[3]);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(await writer.trimmedTo()).toBe('0');
+    expect(await writer.trimUpTo(ids[3]!)).toBe(4);
+    expect(await writer.trimmedTo()).toBe(ids[3]);
+    expect((await writer.read()).map((r) => r.entry.data.n)).toEqual([4, 5, 6, 7, 8, 9]);
+    // An older trim point is refused: nothing more goes, the marker stays.
+    expect(await writer.trimUpTo(ids[1]!)).toBe(0);
+    expect(await writer.trimmedTo()).toBe(ids[3]);
+    // Trimmed to the end, the journal still knows its newest id.
+    expect(await writer.trimUpTo(ids[9]!)).toBe(6);
+    expect(await writer.length()).toBe(0);
+    expect(await writer.lastId()).toBe(ids[9]);
+    expect(nextStreamId('1712-9')).toBe('1712-10');
   });
 
   it('replays in pages and returns the starting id of an empty journal', async () => {

@@ -11,7 +11,7 @@ import {
   type StreamEntry,
 } from './journal-record.js';
 import { tailStream } from './journal-tail.js';
-import { appendScript } from './lua-scripts.js';
+import { appendScript, trimScript } from './lua-scripts.js';
 import { bindScript, type ScriptCall } from './redis-script.js';
 
 export interface JournalParams {
@@ -32,6 +32,7 @@ export class Journal<T extends { type: string } = JournalEntry> {
   readonly #redis: Redis;
   readonly #logger: Logger;
   readonly #append: ScriptCall;
+  readonly #trim: ScriptCall;
   readonly #pageSize: number;
   readonly #tailBlockMs: number;
 
@@ -39,6 +40,7 @@ export class Journal<T extends { type: string } = JournalEntry> {
     this.#redis = params.redis;
     this.#logger = (params.logger ?? pino({ level: 'silent' })).child({ component: 'journal' });
     this.#append = bindScript(params.redis, appendScript);
+    this.#trim = bindScript(params.redis, trimScript);
     this.#pageSize = params.pageSize ?? 1_000;
     this.#tailBlockMs = params.tailBlockMs ?? 5_000;
   }
@@ -95,6 +97,60 @@ export class Journal<T extends { type: string } = JournalEntry> {
     });
   }
 
+  /** Entries after `afterId` up to and including `uptoId`, oldest first, at most `count`. */
+  async readRange(afterId: string, uptoId: string, count = this.#pageSize): Promise<JournalRecord<T>[]> {
+    const entries = (await this.#redis.xrange(
+      ManagerKeys.journal,
+      `(${afterId}`,
+      uptoId,
+      'COUNT',
+      count,
+    )) as StreamEntry[];
+    return entries.map((entry) => decodeRecord<T>(entry));
+  }
+
+  /**
+   * Applies every entry after `afterId` up to and including `uptoId`, in order; returns the id of
+   * the last one applied (or `afterId`).
+   */
+  async replayRange(afterId: string, uptoId: string, apply: (entry: T, id: string) => void): Promise<string> {
+    let lastId = afterId;
+    for (;;) {
+      const page = await this.readRange(lastId, uptoId, this.#pageSize);
+      for (const record of page) {
+        apply(record.entry, record.id);
+        lastId = record.id;
+      }
+      if (page.length < this.#pageSize) return lastId;
+    }
+  }
+
+  /**
+   * Stream id of the newest entry ever appended (also when trims have emptied the stream), or
+   * undefined when nothing was ever appended.
+   */
+  async lastId(): Promise<string | undefined> {
+    const info = (await this.#redis.xinfo('STREAM', ManagerKeys.journal).catch(() => undefined)) as
+      | unknown[]
+      | undefined;
+    const index = info?.indexOf('last-generated-id') ?? -1;
+    const id = index >= 0 ? String(info![index + 1]) : undefined;
+    return id === undefined || id === '0-0' ? undefined : id;
+  }
+
+  /**
+   * Drops every entry up to and including `id`, which an image must cover: the trim point is
+   * recorded first and never moves back. Returns how many entries were removed.
+   */
+  async trimUpTo(id: string): Promise<number> {
+    return Number(await this.#trim([ManagerKeys.journal, ManagerKeys.trimmedTo], [id, nextStreamId(id)]));
+  }
+
+  /** The id the journal was trimmed up to ('0' when never trimmed). */
+  async trimmedTo(): Promise<string> {
+    return (await this.#redis.get(ManagerKeys.trimmedTo)) ?? '0';
+  }
+
   async length(): Promise<number> {
     return this.#redis.xlen(ManagerKeys.journal);
   }
@@ -119,4 +175,11 @@ export class Journal<T extends { type: string } = JournalEntry> {
       if (page.length < this.#pageSize) return lastId;
     }
   }
+}
+
+/** The smallest stream id after `id` (`<ms>-<seq+1>`). */
+export function nextStreamId(id: string): string {
+  const match = /^(\d+)-(\d+)$/.exec(id);
+  if (!match) throw new StarError('BadRequest', `not a stream id: ${id}`);
+  return `${match[1]}-${BigInt(match[2]!) + 1n}`;
 }

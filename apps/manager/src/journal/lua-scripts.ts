@@ -35,3 +35,30 @@ end
 return ids
 `,
 };
+
+/**
+ * Trims the journal up to and including a stream id that an image covers: records the trim point
+ * first (never moving it back), then drops the entries (`XTRIM MINID` keeps ids >= its argument, so
+ * it is given the id right after). One script, so no reader sees entries gone without the marker.
+ *
+ * KEYS: journal stream, trim marker. ARGV: the id to trim up to, the id right after it.
+ * Reply: entries removed.
+ */
+export const trimScript: LuaScript = {
+  name: 'starJournalTrim',
+  keys: 2,
+  lua: `
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local current = redis.call('GET', KEYS[2])
+if current then
+  local cm, cs = parse(current)
+  local nm, ns = parse(ARGV[1])
+  if nm < cm or (nm == cm and ns <= cs) then return 0 end
+end
+redis.call('SET', KEYS[2], ARGV[1])
+return redis.call('XTRIM', KEYS[1], 'MINID', ARGV[2])
+`,
+};

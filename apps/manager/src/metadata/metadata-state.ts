@@ -83,6 +83,31 @@ export class MetadataState {
     return heads;
   }
 
+  /** Everything the state holds, for a manager image (see images/manager-image.ts). */
+  snapshot(): MetadataSnapshot {
+    return {
+      journalId: this.lastEntryId,
+      entries: this.entriesApplied,
+      namespaces: [...this.namespaces.values()].sort((a, b) => a.name.localeCompare(b.name)),
+      shards: [...this.shards.values()].sort((a, b) => a.id - b.id),
+      nodes: [...this.nodes.values()].sort((a, b) => a.id.localeCompare(b.id)),
+      nextShardId: this.nextShardId,
+    };
+  }
+
+  /** Replaces everything, in place (routes hold this object), with what an image holds. */
+  restore(snapshot: MetadataSnapshot): void {
+    this.namespaces.clear();
+    this.shards.clear();
+    this.nodes.clear();
+    for (const namespace of snapshot.namespaces) this.namespaces.set(namespace.name, namespace);
+    for (const shard of snapshot.shards) this.shards.set(shard.id, shard);
+    for (const node of snapshot.nodes) this.nodes.set(node.id, node);
+    this.nextShardId = snapshot.nextShardId;
+    this.lastEntryId = snapshot.journalId;
+    this.entriesApplied = snapshot.entries;
+  }
+
   /** A canonical, key-sorted dump: two managers with equal state produce equal strings. */
   dump(): string {
     return canonicalJson({
@@ -92,6 +117,17 @@ export class MetadataState {
       nextShardId: this.nextShardId,
     });
   }
+}
+
+/** The state as of one journal entry: what a manager image holds. */
+export interface MetadataSnapshot {
+  /** The last journal entry folded in. */
+  journalId: string;
+  entries: number;
+  namespaces: Namespace[];
+  shards: Shard[];
+  nodes: NodeInfo[];
+  nextShardId: number;
 }
 
 /** JSON with object keys sorted at every level, so equal values always serialize equally. */

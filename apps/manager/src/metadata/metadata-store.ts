@@ -1,11 +1,15 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import type { ManagerImages } from '../images/manager-images.js';
 import type { Journal } from '../journal/index.js';
 import type { MetadataEntry } from './journal-entries.js';
 import { MetadataState } from './metadata-state.js';
+import { compareIds } from './stream-ids.js';
 
 export interface MetadataStoreEvents {
   applied: [entry: MetadataEntry, id: string];
+  /** The state was replaced from an image: followers of changes must take it whole. */
+  rebuilt: [];
 }
 
 /**
@@ -19,28 +23,62 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
   readonly #logger: Logger;
   readonly #stop = new AbortController();
   readonly #waiters: { id: string; resolve: () => void }[] = [];
+  readonly #images: ManagerImages | undefined;
+  /** The image the state was last rebuilt from (undefined: from the journal alone). */
+  loadedImage: string | undefined;
 
-  constructor(journal: Journal<MetadataEntry>, logger: Logger) {
+  constructor(journal: Journal<MetadataEntry>, logger: Logger, images?: ManagerImages) {
     super();
     this.#journal = journal;
+    this.#images = images;
     this.#logger = logger.child({ component: 'metadata' });
   }
 
-  /** Replays the journal from its start (later: from the newest image), then follows it. */
+  /**
+   * Rebuilds the state from the newest image that verifies plus the journal after it, then follows
+   * the journal. Throws if the journal was trimmed and no image covering the trim point verifies.
+   */
   async start(): Promise<void> {
-    const started = performance.now();
-    await this.#journal.replay((entry, id) => this.#apply(entry, id));
-    this.#logger.info(
-      { entries: this.state.entriesApplied, ms: Math.round(performance.now() - started) },
-      'metadata rebuilt from the journal',
-    );
+    await this.#rebuild();
     void this.#journal.tail(
       this.state.lastEntryId,
-      (batch) => {
+      async (batch) => {
+        // Entries between our position and the trim point are gone (this manager fell far behind,
+        // e.g. paused): applying the batch would skip them, so rebuild from an image first.
+        if (compareIds(await this.#journal.trimmedTo(), this.state.lastEntryId) > 0) await this.#rebuild();
         for (const { id, entry } of batch) this.#apply(entry, id);
       },
       this.#stop.signal,
     );
+  }
+
+  async #rebuild(): Promise<void> {
+    const started = performance.now();
+    const trimmedTo = await this.#journal.trimmedTo();
+    const image = await this.#images?.newestValid(trimmedTo === '0' ? {} : { atLeast: trimmedTo });
+    if (image === undefined && trimmedTo !== '0') {
+      throw new Error(
+        `the journal is trimmed up to ${trimmedTo} and no manager image covering it verifies; ` +
+          'restore one into the image store (see docs/operations.md)',
+      );
+    }
+    if (image !== undefined) {
+      this.state.restore(image.state);
+      this.loadedImage = image.manifest.name;
+      this.#releaseWaiters(this.state.lastEntryId);
+    }
+    const fromImage = this.state.entriesApplied;
+    await this.#journal.replayFrom(this.state.lastEntryId, (entry, id) => this.#apply(entry, id));
+    this.#logger.info(
+      {
+        image: image?.manifest.name ?? null,
+        imageEntries: fromImage,
+        replayed: this.state.entriesApplied - fromImage,
+        ms: Math.round(performance.now() - started),
+      },
+      image ? 'metadata rebuilt from an image and the journal after it' : 'metadata rebuilt from the journal',
+    );
+    this.emit('rebuilt');
   }
 
   stop(): void {
@@ -57,6 +95,10 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
     if (compareIds(id, this.state.lastEntryId) <= 0) return;
     this.state.apply(entry, id);
     this.emit('applied', entry, id);
+    this.#releaseWaiters(id);
+  }
+
+  #releaseWaiters(id: string): void {
     for (let i = this.#waiters.length - 1; i >= 0; i--) {
       const waiter = this.#waiters[i]!;
       if (compareIds(id, waiter.id) >= 0) {
@@ -67,9 +109,4 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
   }
 }
 
-/** Orders Redis stream ids (`<ms>-<seq>`). */
-export function compareIds(a: string, b: string): number {
-  const [am = 0, as = 0] = a.split('-').map(Number);
-  const [bm = 0, bs = 0] = b.split('-').map(Number);
-  return am === bm ? as - bs : am - bm;
-}
+export { compareIds };

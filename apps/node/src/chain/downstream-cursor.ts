@@ -3,6 +3,7 @@ import {
   type ChainMember,
   ChainMethods,
   type HandshakeResponse,
+  SnapshotMethods,
   StarError,
 } from '@star/protocol';
 import type { Logger } from 'pino';
@@ -14,6 +15,7 @@ export interface CursorSource {
   readonly term: number;
   readonly lastSeq: number;
   readonly commitSeq: number;
+  readonly firstLogSeq: number;
   entryTerm(seq: number): number | undefined;
   entriesFrom(seq: number, limit: number): AppendRequest['entries'];
   /** The successor reported a commit point during the handshake (acks lost while disconnected). */
@@ -102,6 +104,15 @@ export class DownstreamCursor {
         from: this.#nodeId,
       });
       if (this.#stopped) return;
+      if (response.lastSeq + 1 < this.#source.firstLogSeq) {
+        // This log is trimmed past what the successor holds: it re-seeds from a snapshot first.
+        await link.request(SnapshotMethods.reseed, {
+          shard: this.#source.shard,
+          term: this.#source.term,
+          minSeq: this.#source.firstLogSeq - 1,
+        });
+        continue;
+      }
       const matches =
         response.lastSeq === 0 ||
         (response.lastSeq <= this.#source.lastSeq &&

@@ -25,7 +25,7 @@ it('trims committed entries beyond the kept tail and never uncommitted ones', as
     openStore: (shard) => directory.open(shard),
     existing: [],
   });
-  replicas.configure({ shard: 1, term: 1, chain: [{ id: 'n1', address: 'n1:1' }] });
+  await replicas.configure({ shard: 1, term: 1, chain: [{ id: 'n1', address: 'n1:1' }] });
   const replica = replicas.get(1);
   await Promise.all(
     Array.from({ length: 100 }, (_, i) =>

@@ -7,14 +7,20 @@ export class ReplicaSet {
   readonly #replicas = new Map<number, ShardReplica>();
   readonly #context: ReplicaContext;
   readonly #openStore: (shard: number) => ShardStore;
+  /** Runs before a replica this node does not hold yet is opened (e.g. bootstrap from a snapshot). */
+  readonly #prepareNew: (config: ChainConfig) => Promise<void>;
+  /** Shards being prepared or rebuilt: configure waits for them rather than opening an empty store. */
+  readonly #busy = new Map<number, Promise<unknown>>();
 
   constructor(params: {
     context: ReplicaContext;
     openStore: (shard: number) => ShardStore;
     existing: number[];
+    prepareNew?: (config: ChainConfig) => Promise<void>;
   }) {
     this.#context = params.context;
     this.#openStore = params.openStore;
+    this.#prepareNew = params.prepareNew ?? (async () => {});
     for (const shard of params.existing) this.#open(shard);
   }
 
@@ -33,9 +39,44 @@ export class ReplicaSet {
     return [...this.#replicas.values()];
   }
 
-  configure(config: ChainConfig): { term: number } {
-    const replica = this.#replicas.get(config.shard) ?? this.#open(config.shard);
+  async configure(config: ChainConfig): Promise<{ term: number }> {
+    await this.#busy.get(config.shard);
+    let replica = this.#replicas.get(config.shard);
+    if (replica === undefined) {
+      await this.#exclusive(config.shard, () => this.#prepareNew(config));
+      replica = this.#replicas.get(config.shard) ?? this.#open(config.shard);
+    }
     return replica.configure(config);
+  }
+
+  /**
+   * Replaces a replica's store: closes the replica, lets `replace` swap its files (e.g. for a
+   * snapshot) and reopens it with its configuration. Chain messages meanwhile find no replica and
+   * are retried by their senders.
+   */
+  async rebuild(shard: number, replace: () => Promise<void>): Promise<void> {
+    const replica = this.get(shard);
+    await this.#exclusive(shard, async () => {
+      const config = replica.config;
+      replica.close();
+      this.#replicas.delete(shard);
+      try {
+        await replace();
+      } finally {
+        const reopened = this.#open(shard);
+        if (config !== undefined) reopened.configure(config);
+      }
+    });
+  }
+
+  async #exclusive(shard: number, work: () => Promise<void>): Promise<void> {
+    while (this.#busy.has(shard)) await this.#busy.get(shard);
+    const running = work().finally(() => this.#busy.delete(shard));
+    this.#busy.set(
+      shard,
+      running.catch(() => undefined),
+    );
+    await running;
   }
 
   /** After a lease lapse: take the control plane's configuration of every shard held. */

@@ -111,6 +111,11 @@ export class ShardReplica {
     return this.store.commitSeq;
   }
 
+  /** Lowest seq still in the log (entries before it are trimmed; a successor behind it needs a snapshot). */
+  get firstLogSeq(): number {
+    return this.store.firstLogSeq;
+  }
+
   get isHead(): boolean {
     return this.#role === 'head' || this.#role === 'single';
   }

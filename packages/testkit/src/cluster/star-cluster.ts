@@ -8,6 +8,8 @@ import { type RunningService, startService } from './service-launcher.js';
 export interface StarClusterOptions {
   managers: number;
   nodes: number;
+  /** Checkpointer processes `c1..` (default 0). */
+  checkpointers?: number;
   /** Node read lease; managers are told the same value. */
   nodeLeaseMs?: number;
   managerLeaseMs?: number;
@@ -27,7 +29,8 @@ export class StarCluster {
   readonly managers = new Map<string, RunningService>();
   readonly nodes = new Map<string, RunningService>();
   readonly gateways = new Map<string, RunningService>();
-  readonly options: Required<Omit<StarClusterOptions, 'groups' | 'env' | 'adminKey'>> &
+  readonly checkpointers = new Map<string, RunningService>();
+  readonly options: Required<Omit<StarClusterOptions, 'groups' | 'env' | 'adminKey' | 'checkpointers'>> &
     Pick<StarClusterOptions, 'groups' | 'env'>;
   /** The bootstrap admin key (scope `*`) every service of this cluster was started with. */
   readonly adminKey: string;
@@ -51,14 +54,46 @@ export class StarCluster {
     cluster.#dir = tempDir('star-cluster-');
     await Promise.all(Array.from({ length: options.managers }, (_, i) => cluster.startManager(`m${i + 1}`)));
     await Promise.all(Array.from({ length: options.nodes }, (_, i) => cluster.startNode(`n${i + 1}`)));
+    await Promise.all(
+      Array.from({ length: options.checkpointers ?? 0 }, (_, i) => cluster.startCheckpointer(`c${i + 1}`)),
+    );
     return cluster;
+  }
+
+  /** The image store every process of the cluster shares (manager images, shard snapshots). */
+  get imageDir(): string {
+    return join(this.#dir.path, 'images');
+  }
+
+  /** Where node `id` keeps its shard databases. */
+  dataDirOf(id: string): string {
+    return join(this.#dir.path, id);
+  }
+
+  /** Starts checkpointer `id` (`c1..`); `env` adds or overrides settings for this one. */
+  async startCheckpointer(id: string, env: Record<string, string> = {}): Promise<RunningService> {
+    const previous = this.checkpointers.get(id);
+    const service = await startService(
+      'checkpointer',
+      {
+        STAR_ADMIN_KEY: this.adminKey,
+        ...this.options.env,
+        STAR_REDIS_URL: this.#redis.url,
+        STAR_INSTANCE_ID: id,
+        STAR_IMAGE_DIR: this.imageDir,
+        ...env,
+      },
+      { port: previous?.port },
+    );
+    this.checkpointers.set(id, service);
+    return service;
   }
 
   get redis(): RedisServer {
     return this.#redis;
   }
 
-  async startManager(id: string): Promise<RunningService> {
+  async startManager(id: string, env: Record<string, string> = {}): Promise<RunningService> {
     const previous = this.managers.get(id);
     const service = await startService(
       'manager',
@@ -72,6 +107,8 @@ export class StarCluster {
         STAR_NODE_LEASE_MS: String(this.options.nodeLeaseMs),
         STAR_DEAD_MARGIN_MS: '300',
         STAR_CHECK_EVERY_MS: '100',
+        STAR_IMAGE_DIR: this.imageDir,
+        ...env,
       },
       { port: previous?.port },
     );
@@ -90,7 +127,8 @@ export class StarCluster {
         STAR_REDIS_URL: this.#redis.url,
         STAR_NODE_ID: id,
         STAR_INSTANCE_ID: id,
-        STAR_DATA_DIR: join(this.#dir.path, id),
+        STAR_DATA_DIR: this.dataDirOf(id),
+        STAR_IMAGE_DIR: this.imageDir,
         STAR_GROUP: this.options.groups?.(index) ?? 'default',
         STAR_LEASE_MS: String(this.options.nodeLeaseMs),
         STAR_LEASE_RENEW_MS: String(Math.max(50, Math.floor(this.options.nodeLeaseMs / 5))),
@@ -177,7 +215,12 @@ export class StarCluster {
   }
 
   async stop(): Promise<void> {
-    for (const service of [...this.gateways.values(), ...this.nodes.values(), ...this.managers.values()]) {
+    for (const service of [
+      ...this.gateways.values(),
+      ...this.checkpointers.values(),
+      ...this.nodes.values(),
+      ...this.managers.values(),
+    ]) {
       service.process.resume();
       await service.process.stop(5_000);
     }
