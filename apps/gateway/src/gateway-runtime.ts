@@ -1,7 +1,9 @@
 import { StarClient } from '@star/client';
 import type { ServiceContext } from '@star/core';
 import type { ServiceConfig } from '@star/protocol';
+import { catalogAccess } from './auth/catalog-access.js';
 import { registerAuth } from './auth/index.js';
+import { catalogsPlugin } from './catalogs/index.js';
 import { openApi } from './docs/openapi.js';
 import { type GatewaySettings, managerUrls } from './gateway-settings.js';
 import { batchRoute } from './kv/batch-route.js';
@@ -42,5 +44,11 @@ export async function wireGateway({
     await app.register(listRoute, routes);
     await app.register(batchRoute, routes);
     await app.register(watchRoute, { ...routes, bufferBytes: config.watchBufferBytes });
+  });
+  await service.app.register(catalogsPlugin, {
+    redis,
+    settings: config,
+    metrics: service.metrics,
+    access: catalogAccess,
   });
 }

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ChainLimits } from '@star/protocol';
+import { CatalogSettings } from './catalogs/catalog-settings.js';
 
 /** The gateway's own settings, read from `STAR_*` like every service setting. */
 export const GatewaySettings = Type.Object({
@@ -13,6 +14,8 @@ export const GatewaySettings = Type.Object({
   kvTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
   /** Bytes a watch socket may have queued before the gateway drops it (the watcher resumes by cursor). */
   watchBufferBytes: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024 }),
+  /** Catalogs (connectors): secret key, metadata cache TTL, JSON answer size. */
+  ...CatalogSettings.properties,
 });
 export type GatewaySettings = Static<typeof GatewaySettings>;
 

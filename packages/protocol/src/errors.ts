@@ -14,6 +14,8 @@ export const ErrorCodes = {
   MisdirectedRequest: { status: 421, retryable: true },
   InvalidConfig: { status: 500, retryable: false },
   Internal: { status: 500, retryable: false },
+  /** An external source behind a connector failed or is unreachable (after the gateway's own retries). */
+  BadGateway: { status: 502, retryable: false },
   Unavailable: { status: 503, retryable: true },
   Overloaded: { status: 503, retryable: true },
   Timeout: { status: 504, retryable: true },

@@ -1,0 +1,3 @@
+import { starVitestConfig } from '../../vitest.shared.ts';
+
+export default starVitestConfig();
