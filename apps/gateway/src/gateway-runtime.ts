@@ -1,8 +1,11 @@
 import { StarClient } from '@star/client';
+import { builtInConnectorFactories, ConnectorRegistry, starConnectorFactory } from '@star/connectors';
 import type { ServiceContext } from '@star/core';
 import type { ServiceConfig } from '@star/protocol';
+import { Redis } from 'ioredis';
 import { catalogAccess } from './auth/catalog-access.js';
 import { registerAuth } from './auth/index.js';
+import { clientScanSource } from './catalogs/client-scan-source.js';
 import { catalogsPlugin } from './catalogs/index.js';
 import { openApi } from './docs/openapi.js';
 import { type GatewaySettings, managerUrls } from './gateway-settings.js';
@@ -45,10 +48,21 @@ export async function wireGateway({
     await app.register(batchRoute, routes);
     await app.register(watchRoute, { ...routes, bufferBytes: config.watchBufferBytes });
   });
+  // BullMQ's blocking commands need a connection of their own that never gives up on a request.
+  const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  bullConnection.on('error', (error) => service.logger.warn({ err: error }, 'import queue connection error'));
+  service.onShutdown('import-queue-redis', () =>
+    bullConnection.quit().catch(() => bullConnection.disconnect()),
+  );
   await service.app.register(catalogsPlugin, {
     redis,
     settings: config,
     metrics: service.metrics,
     access: catalogAccess,
+    registry: new ConnectorRegistry([
+      ...builtInConnectorFactories(),
+      starConnectorFactory(clientScanSource(client)),
+    ]),
+    imports: { client, connection: bullConnection, lockDurationMs: config.importLockMs },
   });
 }

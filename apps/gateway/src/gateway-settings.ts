@@ -12,6 +12,8 @@ export const GatewaySettings = Type.Object({
   lingerMs: Type.Integer({ minimum: 0, default: 0 }),
   /** Deadline of one KV call including retries (a node failure is retried within it). */
   kvTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** How long an import job's lock lasts: a gateway that dies mid-import is replaced after about this long. */
+  importLockMs: Type.Integer({ minimum: 500, default: 30_000 }),
   /** Bytes a watch socket may have queued before the gateway drops it (the watcher resumes by cursor). */
   watchBufferBytes: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024 }),
   /** Catalogs (connectors): secret key, metadata cache TTL, JSON answer size. */

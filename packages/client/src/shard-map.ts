@@ -73,6 +73,10 @@ export class ShardMap {
     this.#shardsByNamespace.set(shard.namespace, list);
   }
 
+  namespaces(): Namespace[] {
+    return [...this.#namespaces.values()];
+  }
+
   hasNamespace(name: string): boolean {
     return this.#namespaces.has(name);
   }

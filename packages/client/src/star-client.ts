@@ -4,6 +4,7 @@ import {
   type BatchOperation,
   ChainMethods,
   type GetResponse,
+  type Namespace,
   type Shard,
   StarError,
   type WriteResult,
@@ -285,6 +286,12 @@ export class StarClient {
     } catch (error) {
       throw toClientError(error);
     }
+  }
+
+  /** Every namespace in the shard map (waiting for the first map). */
+  async namespaces(): Promise<Namespace[]> {
+    if (this.follower.map.version === '') await this.follower.ready(this.#requestTimeoutMs);
+    return this.follower.map.namespaces();
   }
 
   /** `host:port` of a live node, if known. */

@@ -4,7 +4,10 @@ import { postgresConnectorFactory } from './connectors/postgres/postgres-connect
 import { sqliteConnectorFactory } from './connectors/sqlite/sqlite-connector.js';
 import type { ConnectorFactory } from './model/connector.js';
 
-/** The connector types this package implements (`star` joins once the gateway's KV scan API exists). */
+/**
+ * The connector types that need nothing but their properties. `star` is not among them: it is bound
+ * to a cluster (`starConnectorFactory(source)`), which the gateway adds with its own client.
+ */
 export function builtInConnectorFactories(): ConnectorFactory[] {
   return [
     postgresConnectorFactory,

@@ -20,6 +20,13 @@ export {
   SqliteProperties,
   sqliteConnectorFactory,
 } from './connectors/sqlite/sqlite-connector.js';
+export {
+  STAR_COLUMNS,
+  STAR_DATABASE,
+  StarConnector,
+  StarProperties,
+  starConnectorFactory,
+} from './connectors/star/star-connector.js';
 export { starKeyRange } from './connectors/star/star-key-range.js';
 export * from './connectors/star/star-scan-source.js';
 export { executeScan, rowOrder } from './engine/scan-executor.js';

@@ -1,7 +1,11 @@
+import type { StarClient } from '@star/client';
 import { builtInConnectorFactories, ConnectorRegistry } from '@star/connectors';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
+import { ImportQueue } from '../imports/import-queue.js';
+import { importRoutes } from '../imports/import-routes.js';
+import { ImportWorker } from '../imports/import-worker.js';
 import { type CatalogAccess, OPEN_ACCESS } from './catalog-access.js';
 import { CatalogConnections } from './catalog-connections.js';
 import { catalogRoutes } from './catalog-routes.js';
@@ -19,6 +23,8 @@ export interface CatalogsPluginOptions {
   metrics?: Registry;
   /** Connector types; the built-in ones by default. */
   registry?: ConnectorRegistry;
+  /** Imports of catalog tables into namespaces: the client that writes them and a BullMQ connection. */
+  imports?: { client: StarClient; connection: Redis; lockDurationMs: number };
 }
 
 /**
@@ -62,4 +68,24 @@ export async function catalogsPlugin(app: FastifyInstance, options: CatalogsPlug
     jsonMaxRows: options.settings.catalogJsonMaxRows,
     onQuery: (catalog, outcome) => queries?.inc({ catalog, outcome }),
   });
+  if (options.imports) {
+    const imports = new ImportQueue(options.imports.connection);
+    const worker = new ImportWorker({
+      connection: options.imports.connection,
+      connections,
+      client: options.imports.client,
+      logger: app.log as never,
+      lockDurationMs: options.imports.lockDurationMs,
+    });
+    app.addHook('onClose', async () => {
+      await worker.close();
+      await imports.close();
+    });
+    await app.register(importRoutes, {
+      imports,
+      connections,
+      client: options.imports.client,
+      access: access.manage,
+    });
+  }
 }
