@@ -92,7 +92,12 @@ describe('postgres connector', () => {
       .slice(0, 2)
       .map((p) => ({ id: p.id, name: p.name }));
     expect(rows).toEqual(expected);
-    const log = server.log();
+    // The server writes the DETAIL line after the statement line: wait for both to reach the file.
+    const parameters = /parameters: \$1 = 'x''; DROP TABLE shop\.people; --', \$2 = 'Ber%', \$3 = '2'/;
+    const log = await waitFor(() => (parameters.test(server.log()) ? server.log() : undefined), {
+      description: 'the statement and its parameters in the server log',
+      timeoutMs: 5_000,
+    });
     // pg-cursor runs the statement unnamed, through a named portal (`execute <unnamed>/C_1: ...`).
     const executed = log.split('\n').filter((line) => line.includes(`: ${expectedSql}`));
     expect(executed.length).toBeGreaterThan(0);
