@@ -82,7 +82,7 @@ export function processExists(pid: number): boolean {
 export async function waitGone(pids: number[]): Promise<void> {
   await waitFor(() => pids.every((pid) => !processExists(pid)), {
     description: `processes ${pids.join(', ')} to be gone`,
-    timeoutMs: 5_000,
+    timeoutMs: 10_000,
   });
 }
 

@@ -128,7 +128,8 @@ async function runInForeground(cluster: LocalCluster): Promise<number> {
   });
   stopFollowing();
   process.stderr.write('\nstopping the cluster\n');
-  await cluster.stop();
+  // Re-read cluster.json: other commands (restart, scale) may have changed its processes meanwhile.
+  await (LocalCluster.open(cluster.layout, cluster.progress) ?? cluster).stop();
   return 0;
 }
 
