@@ -1,5 +1,6 @@
 import { ImageStore, LinkRouter, linkServer, type ServiceContext, ShardSnapshots } from '@star/core';
 import { type ChainConfig, ChainKeys, type NodeRegistration, type ServiceConfig } from '@star/protocol';
+import { advertisedAddress } from './advertised-address.js';
 import { registerNodeApi } from './api/node-router.js';
 import { registerSnapshotApi } from './api/snapshot-router.js';
 import { LogRetention } from './chain/log-retention.js';
@@ -25,7 +26,7 @@ export async function registerNode(
 ): Promise<void> {
   const registration: NodeRegistration = {
     id: config.nodeId ?? service.instanceId,
-    address: config.advertiseAddress ?? `${address.host}:${address.port}`,
+    address: advertisedAddress(config.advertiseAddress, address),
     group: config.group,
     capacity: config.capacity,
     startedAt: Date.now(),

@@ -11,10 +11,6 @@ async function parse(
       calls.push(['test', options]);
       return 0;
     },
-    up: async () => {
-      calls.push(['up']);
-      return 0;
-    },
     checkpoint: async (kind, options) => {
       calls.push(['checkpoint', kind, options]);
       return 0;
@@ -42,10 +38,6 @@ describe('star command line', () => {
   it('collects repeated --filter and --faults', async () => {
     const { calls } = await parse(['test', '--filter=@star/core', '--filter', '@star/node', '--faults']);
     expect(calls).toEqual([['test', { filter: ['@star/core', '@star/node'], faults: true }]]);
-  });
-
-  it('dispatches `up`', async () => {
-    expect((await parse(['up'])).calls).toEqual([['up']]);
   });
 
   it('parses `checkpoint snapshot --shard 7 --manager <url> --wait`', async () => {

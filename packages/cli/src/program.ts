@@ -1,17 +1,16 @@
 import { Command } from 'commander';
 import { type CheckpointOptions, checkpointCommand } from './commands/checkpoint.js';
+import { clusterCommands } from './commands/cluster-commands.js';
 import { keysCommand } from './commands/keys.js';
 import { type TestOptions, testCommand } from './commands/test.js';
-import { upCommand } from './commands/up.js';
 
 /** What each subcommand does; each resolves with the process exit code. */
 export interface Commands {
   test(options: TestOptions): Promise<number>;
-  up(): Promise<number>;
   checkpoint(kind: 'image' | 'snapshot', options: CheckpointOptions): Promise<number>;
 }
 
-const defaultCommands: Commands = { test: testCommand, up: upCommand, checkpoint: checkpointCommand };
+const defaultCommands: Commands = { test: testCommand, checkpoint: checkpointCommand };
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -32,13 +31,7 @@ export function buildProgram(commands: Commands = defaultCommands): Command {
       process.exitCode = await commands.test(options);
     });
 
-  program
-    .command('up')
-    .description('start a local cluster (not available yet)')
-    .action(async () => {
-      process.exitCode = await commands.up();
-    });
-
+  for (const command of clusterCommands()) program.addCommand(command);
   program.addCommand(keysCommand());
   program
     .command('checkpoint')

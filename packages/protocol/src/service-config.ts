@@ -9,9 +9,11 @@ export const ServiceConfig = Type.Object({
   redisUrl: Type.String({ pattern: '^rediss?://[^\\s]+$', default: 'redis://127.0.0.1:6379' }),
   /** HTTP listen address and port; port 0 picks a free one (the bound port is logged). */
   host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  /** HTTP listen port (also the internal link port); 0 picks a free one. */
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   /** Stable identity of this process; defaults to `<service>-<hostname>-<pid>`. */
   instanceId: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._:-]+$' })),
+  /** Lowest pino log level written (JSON lines on stdout). */
   logLevel: Type.Union(
     [
       Type.Literal('fatal'),
