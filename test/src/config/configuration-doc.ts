@@ -10,12 +10,15 @@ import { ImageStoreSettings, ServiceConfig, type ServiceName } from '@star/proto
 import { findRepoRoot } from '@star/testkit';
 import ts from 'typescript';
 
-/** Each service's own settings schema, and the source file whose comments describe it. */
-export const SERVICE_SETTINGS: Record<ServiceName, { schema: TObject; source: string }> = {
+/** Each service's own settings schema, and the source files whose comments describe it. */
+export const SERVICE_SETTINGS: Record<ServiceName, { schema: TObject; source: string | string[] }> = {
   manager: { schema: ManagerSettings, source: 'apps/manager/src/manager-settings.ts' },
   node: { schema: NodeSettings, source: 'apps/node/src/node-settings.ts' },
   checkpointer: { schema: CheckpointerSettings, source: 'apps/checkpointer/src/checkpointer-settings.ts' },
-  gateway: { schema: GatewaySettings, source: 'apps/gateway/src/gateway-settings.ts' },
+  gateway: {
+    schema: GatewaySettings,
+    source: ['apps/gateway/src/gateway-settings.ts', 'apps/gateway/src/catalogs/catalog-settings.ts'],
+  },
 };
 const COMMON_SOURCE = 'packages/protocol/src/service-config.ts';
 
@@ -33,7 +36,11 @@ export function serviceVariables(service: ServiceName): Set<string> {
  * The doc comment of each property in a settings source file. A comment above a spread
  * (`...ImageStoreSettings.properties`) describes every property the spread brings in.
  */
-function propertyComments(sourcePath: string): Map<string, string> {
+function propertyComments(sourcePaths: string | string[]): Map<string, string> {
+  if (Array.isArray(sourcePaths)) {
+    return new Map(sourcePaths.flatMap((sourcePath) => [...propertyComments(sourcePath)]));
+  }
+  const sourcePath = sourcePaths;
   const text = readFileSync(join(findRepoRoot(), sourcePath), 'utf8');
   const source = ts.createSourceFile(sourcePath, text, ts.ScriptTarget.Latest, true);
   const comments = new Map<string, string>();
