@@ -233,6 +233,7 @@ export class LocalCluster {
       redisUrl: this.file.redisUrl,
       adminKey: this.file.adminKey,
       clusterSecret: persistentSecret(this.layout.clusterSecretFile, ''),
+      catalogSecretKey: persistentSecret(this.layout.catalogSecretFile, ''),
       managerUrls,
     });
     return { command: process.execPath, args: [serviceMain(this.repoRoot, service.kind)], env };

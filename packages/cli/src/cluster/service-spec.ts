@@ -46,6 +46,10 @@ export class DataDirLayout {
   get clusterSecretFile(): string {
     return join(this.root, 'cluster-secret');
   }
+  /** The key the gateways encrypt catalog secrets (database passwords) with. */
+  get catalogSecretFile(): string {
+    return join(this.root, 'catalog-secret');
+  }
   get lockFile(): string {
     return join(this.root, 'run', 'cli.lock');
   }
@@ -71,6 +75,7 @@ export interface ClusterSecrets {
   redisUrl: string;
   adminKey: string;
   clusterSecret: string;
+  catalogSecretKey: string;
 }
 
 /**
@@ -105,7 +110,11 @@ export function serviceEnv(
     case 'checkpointer':
       return { ...common, STAR_IMAGE_DIR: shared.layout.imageDir };
     case 'gateway':
-      return { ...common, STAR_MANAGERS: shared.managerUrls.join(',') };
+      return {
+        ...common,
+        STAR_MANAGERS: shared.managerUrls.join(','),
+        STAR_CATALOG_SECRET_KEY: shared.catalogSecretKey,
+      };
   }
 }
 
