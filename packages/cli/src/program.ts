@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { keysCommand } from './commands/keys.js';
+import { kvCommand } from './commands/kv.js';
+import { nsCommand } from './commands/ns.js';
 import { type TestOptions, testCommand } from './commands/test.js';
 import { upCommand } from './commands/up.js';
 
@@ -38,6 +40,8 @@ export function buildProgram(commands: Commands = defaultCommands): Command {
     });
 
   program.addCommand(keysCommand());
+  program.addCommand(kvCommand());
+  program.addCommand(nsCommand());
 
   return program;
 }
