@@ -19,6 +19,9 @@ export interface GatewayBenchOptions {
   keys: number;
   valueBytes: number;
   scenarios: GatewayScenarioName[];
+  /** Before each run, wait up to this long for other processes to use under `quietCores` cores. */
+  quietWaitS: number;
+  quietCores: number;
   resultsDir: string;
 }
 
@@ -34,6 +37,9 @@ const usage = `Usage: pnpm bench:gateway [options]
   --keys <n>            keys preloaded and read/written at random (default 10000)
   --value-bytes <n>     value size (default 100)
   --scenarios <list>    comma-separated of ${gatewayScenarioNames.join(',')} (default all)
+  --quiet-wait <s>      before each run, wait up to <s> for other processes on the machine to
+                        quiet down (default 0: do not wait; their CPU is reported either way)
+  --quiet-cores <n>     what counts as quiet, in cores busy with other processes (default 0.15)
   --results <dir>       where the JSON goes (default packages/bench/results)
   -h, --help`;
 
@@ -69,6 +75,8 @@ export function parseGatewayOptions(
       keys: { type: 'string' },
       'value-bytes': { type: 'string' },
       scenarios: { type: 'string' },
+      'quiet-wait': { type: 'string' },
+      'quiet-cores': { type: 'string' },
       results: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -95,6 +103,8 @@ export function parseGatewayOptions(
     keys: integer('keys', values.keys, 10_000),
     valueBytes: integer('value-bytes', values['value-bytes'], 100, 0),
     scenarios: scenarios as GatewayScenarioName[],
+    quietWaitS: seconds('quiet-wait', values['quiet-wait'], 0),
+    quietCores: seconds('quiet-cores', values['quiet-cores'], 0.15),
     resultsDir: values.results ?? defaultResultsDir,
   };
 }

@@ -14,6 +14,7 @@ import {
 import { type LoadResult, runHttpLoad } from './http-load.js';
 import { machineInfo } from './machine.js';
 import { cpuSeconds, cpuTime, machineCpu, machineLoad } from './process-stats.js';
+import { waitForQuietMachine } from './quiet-machine.js';
 import { median, table } from './report.js';
 
 /**
@@ -81,6 +82,13 @@ async function measured(
   bench: GatewayBenchCluster,
   client: StarClient,
 ): Promise<ScenarioRun> {
+  if (options.quietWaitS > 0)
+    await waitForQuietMachine({
+      ownPids: bench.pids,
+      maxWaitS: options.quietWaitS,
+      thresholdCores: options.quietCores,
+      log,
+    });
   if (options.warmupS > 0) await load(scenario, options, bench, client, options.warmupS);
   const gatewayPid = bench.cluster.gateways.get('g1')!.process.pid;
   const nodePids = [...bench.cluster.nodes.values()].map((node) => node.process.pid);
