@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { type CheckpointOptions, checkpointCommand } from './commands/checkpoint.js';
 import { clusterCommands } from './commands/cluster-commands.js';
 import { keysCommand } from './commands/keys.js';
+import { kvCommand } from './commands/kv.js';
+import { nsCommand } from './commands/ns.js';
 import { type TestOptions, testCommand } from './commands/test.js';
 
 /** What each subcommand does; each resolves with the process exit code. */
@@ -50,6 +52,9 @@ export function buildProgram(commands: Commands = defaultCommands): Command {
         program.error(`unknown checkpoint kind '${kind}' (image | snapshot)`);
       process.exitCode = await commands.checkpoint(kind as 'image' | 'snapshot', options);
     });
+
+  program.addCommand(kvCommand());
+  program.addCommand(nsCommand());
 
   return program;
 }

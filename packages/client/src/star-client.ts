@@ -221,6 +221,7 @@ export class StarClient {
 
   /** Watches a namespace's changes (from now, or after `cursor`); iterate it, `close()` it when done. */
   async watch(namespace: string, options: WatchOptions = {}): Promise<KeyWatchType> {
+    // async: a forged cursor (refused by the constructor) rejects rather than throws.
     return new KeyWatch(this, this.#watches, namespace, options).start();
   }
 

@@ -2,22 +2,25 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ApiKeyInfo, CreatedApiKey } from '@star/protocol';
-import { findRepoRoot, freePort, type RedisServer, type RunningService, startRedis } from '@star/testkit';
+import { findRepoRoot, freePort, type RunningService, StarCluster } from '@star/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startAuthGateway } from './auth-gateway.js';
+import { call } from './http-call.js';
 
 const ADMIN_KEY = `test-admin-${randomBytes(24).toString('base64url')}`;
 const CLI = join(findRepoRoot(), 'packages', 'cli', 'dist', 'main.js');
-let redis: RedisServer;
+let cluster: StarCluster;
 let gateway: RunningService;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  gateway = await startAuthGateway({ STAR_REDIS_URL: redis.url, STAR_ADMIN_KEY: ADMIN_KEY });
+  cluster = await StarCluster.start({ managers: 1, nodes: 1, adminKey: ADMIN_KEY });
+  await cluster.waitForNodes(1);
+  const { url } = await cluster.leader();
+  for (const name of ['a', 'b'])
+    await cluster.api(url, 'POST', '/v1/namespaces', { name, shards: 1, replicationFactor: 1 });
+  gateway = await cluster.startGateway('g1');
 });
 afterAll(async () => {
-  await gateway?.process.stop();
-  await redis?.stop();
+  await cluster?.stop();
 });
 
 /** Runs the built `star` CLI; its exit code, stdout and stderr. */
@@ -61,9 +64,11 @@ describe('star keys (the CLI against a real gateway)', () => {
     expect(result.code, result.stderr).toBe(0);
     const created = JSON.parse(result.stdout) as CreatedApiKey;
     expect(created).toMatchObject({ name: 'cli', scopes: ['read:a', 'write:b'] });
-    expect((await call(gateway.url, 'GET', '/v1/probe/a', { key: created.key })).status).toBe(200);
-    expect((await call(gateway.url, 'PUT', '/v1/probe/a', { key: created.key })).status).toBe(403);
-    expect((await call(gateway.url, 'PUT', '/v1/probe/b', { key: created.key })).status).toBe(200);
+    expect((await call(gateway.url, 'GET', '/v1/namespaces/a/keys', { key: created.key })).status).toBe(200);
+    const writeA = await call(gateway.url, 'PUT', '/v1/namespaces/a/keys/k', { key: created.key, body: 'x' });
+    expect(writeA.status).toBe(403);
+    const writeB = await call(gateway.url, 'PUT', '/v1/namespaces/b/keys/k', { key: created.key, body: 'x' });
+    expect(writeB.status).toBe(200);
   });
 
   it('prints a table and the key once when creating, and lists without secrets (env for gateway and key)', async () => {
@@ -92,7 +97,7 @@ describe('star keys (the CLI against a real gateway)', () => {
     const revoked = await star(['keys', 'revoke', created.id], env);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.stdout).toContain(`revoked ${created.id}`);
-    expect((await call(gateway.url, 'GET', '/v1/probe/a', { key: created.key })).status).toBe(401);
+    expect((await call(gateway.url, 'GET', '/v1/namespaces/a/keys', { key: created.key })).status).toBe(401);
     const again = await star(['keys', 'revoke', created.id], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/404 NotFound/);

@@ -4,7 +4,7 @@ import type { CreatedApiKey } from '@star/protocol';
 import { StarCluster, waitFor } from '@star/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { call } from './auth-gateway.js';
+import { call } from './http-call.js';
 
 let cluster: StarCluster;
 let url: string;

@@ -1,12 +1,8 @@
 import { type ApiKeyInfo, isScope, type Scope } from '@star/protocol';
 import { Command, InvalidArgumentError } from 'commander';
-import { GatewayAdminClient, GatewayCallError, type GatewayTarget } from './gateway-admin-client.js';
-
-/**
- * Exit codes of `star keys ...`: 0 done; 1 the gateway refused (4xx: bad input, 401, 403, 404);
- * 2 the gateway could not be reached or failed (5xx); commander's own usage errors exit 1 too.
- */
-export const KeysExit = { ok: 0, refused: 1, unavailable: 2 } as const;
+import { GatewayAdminClient } from './gateway-admin-client.js';
+import { type GatewayTarget, withGatewayTarget } from './gateway-target.js';
+import { formatTable, runCommand } from './service-call.js';
 
 interface OutputOptions extends GatewayTarget {
   json?: boolean;
@@ -22,39 +18,22 @@ function collectScope(value: string, previous: Scope[] = []): Scope[] {
 }
 
 function withTarget(command: Command): Command {
-  return command
-    .option('--gateway <url>', 'gateway URL (default $STAR_GATEWAY_URL or http://127.0.0.1:8080)')
-    .option('--key <key>', 'API key with the admin scope (default $STAR_API_KEY)')
-    .option('--json', 'print JSON for scripts instead of a table');
+  return withGatewayTarget(command, 'API key with the admin scope').option(
+    '--json',
+    'print JSON for scripts instead of a table',
+  );
 }
 
-/** Runs one call, printing a failure to stderr and mapping it to an exit code. */
-async function run(action: () => Promise<void>): Promise<void> {
-  try {
-    await action();
-    process.exitCode = KeysExit.ok;
-  } catch (error) {
-    if (!(error instanceof GatewayCallError)) throw error;
-    process.stderr.write(`star keys: ${error.message}\n`);
-    const refused = error.status !== undefined && error.status < 500;
-    process.exitCode = refused ? KeysExit.refused : KeysExit.unavailable;
-  }
+/** Runs one call; a refusal exits 1, an unreachable or failing gateway 2 (see ExitCode). */
+function run(action: () => Promise<void>): Promise<void> {
+  return runCommand('star keys', action);
 }
 
 export function formatKeyTable(keys: ApiKeyInfo[]): string {
-  const rows = [
+  return formatTable([
     ['ID', 'NAME', 'SCOPES', 'CREATED'],
     ...keys.map((key) => [key.id, key.name, key.scopes.join(','), key.createdAt]),
-  ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  ]);
 }
 
 /** `star keys create|list|revoke`: API keys through the gateway's admin API. */

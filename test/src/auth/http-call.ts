@@ -1,20 +1,3 @@
-import { fileURLToPath } from 'node:url';
-import { freePort, type RunningService, startProcess, waitForHealth } from '@star/testkit';
-
-/** A real gateway process serving only the auth parts (see gateway-auth-service.mjs). */
-export async function startAuthGateway(env: Record<string, string>): Promise<RunningService> {
-  const port = await freePort();
-  const process = startProcess({
-    name: 'gateway-auth',
-    command: 'node',
-    args: [fileURLToPath(new URL('./gateway-auth-service.mjs', import.meta.url))],
-    env: { STAR_PORT: String(port), STAR_INSTANCE_ID: 'gateway-auth', ...env },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, 15_000);
-  return { process, url, port };
-}
-
 export interface ErrorReply {
   code: string;
   message: string;
