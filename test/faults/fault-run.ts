@@ -72,6 +72,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   const dir = join(reportsDir, `${stamp}-${options.schedule}-seed${seed}`);
   mkdirSync(dir, { recursive: true });
   pruneOldRuns(reportsDir);
+  // Every process the run starts logs into the run folder, for reading a failure after the fact.
+  const previousLogDir = process.env.STAR_LOG_DIR;
+  process.env.STAR_LOG_DIR = join(dir, 'logs');
   const log = (line: string) => console.info(`[faults] ${line}`);
   log(`schedule ${options.schedule} (${schedule.length} faults), seed ${seed}, run folder ${dir}`);
 
@@ -166,6 +169,8 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   } finally {
     workload?.close();
     await faults.stop();
+    if (previousLogDir === undefined) delete process.env.STAR_LOG_DIR;
+    else process.env.STAR_LOG_DIR = previousLogDir;
   }
 }
 

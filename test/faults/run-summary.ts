@@ -85,7 +85,7 @@ export function formatSummary(summary: RunSummary): string {
         .join(', ') +
       `; via client library ${n(summary.byVia.client)}, via REST ${n(summary.byVia.rest)}`,
     `faults injected: ${summary.faultCount} (${faults})`,
-    `not ok: ${errors || 'none'}`,
+    `errors (other than precondition refusals): ${errors || 'none'}`,
     `verdict: ${summary.verdict} (${summary.checkedKeys} keys, checked in ${n(summary.checkMs)} ms)`,
     `lost writes: ${summary.lostWrites}`,
     ...summary.findings.map((finding) => `outage: ${finding}`),
