@@ -398,8 +398,9 @@ export class ShardReplica {
   /**
    * A member behind the head answers only once its log is confirmed and holds everything committed
    * upstream. Found by the fault suite: a replica that joined as tail and became a middle one tick
-   * later (the manager adds replacements one at a time) served clean keys from its bootstrap state
-   * while its predecessor was still resending the suffix — a read 20 s stale. A middle restarted in
+   * later (the manager adds replacements one at a time) served clean keys from the state it held
+   * when it had left the chain earlier (a snapshot seed is the same case), before its predecessor
+   * had resent the suffix — a read 20 s stale. A middle restarted in
    * place was exposed the same way. The head holds every committed entry by the prefix invariant.
    */
   #checkCaughtUp(): void {
