@@ -48,7 +48,7 @@ const settings = {
 };
 
 /** Run folders kept under the reports dir; older ones are removed. */
-const keptRuns = 20;
+const keptRuns = 10;
 
 /** The nemeses of a schedule: short = each once; long = `rounds` shuffled passes over all of them. */
 export function scheduleOf(name: ScheduleName, random: Random, rounds = 4): Nemesis[] {
@@ -136,7 +136,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     const ops = workload.history.operations();
     const outages = checkOutages(ops, workload.notes, timeline.windows, {
       leaseMs: settings.nodeLeaseMs,
-      deliverySlackMs: 500,
+      deliverySlackMs: 1_000,
       resumeWithinMs: 10_000,
     });
     problems.push(...outages.problems);
