@@ -45,7 +45,12 @@ export async function wireManager(context: ManagerContext): Promise<void> {
     leaseMs: config.managerLeaseMs,
     logger,
   });
-  const publisher = new ChainPublisher({ redis, logger, secret: config.clusterSecret });
+  const publisher = new ChainPublisher({
+    redis,
+    logger,
+    secret: config.clusterSecret,
+    leaseWaitMs: config.nodeLeaseMs + config.deadMarginMs,
+  });
   const coordinator = new Coordinator({
     store,
     publisher,

@@ -18,5 +18,6 @@ export {
   startProcess,
 } from './service-process.js';
 export { sleep } from './sleep.js';
+export { type ProxyMode, TcpProxy, type TcpProxyOptions, type TcpProxyStats } from './tcp-proxy.js';
 export { cleanupTempDirs, defaultTempDirs, type TempDir, TempDirRegistry, tempDir } from './temp-dir.js';
 export { type Falsy, type WaitForOptions, waitFor } from './wait-for.js';

@@ -5,17 +5,35 @@ import type { Logger } from 'pino';
 
 /**
  * Makes a journaled chain configuration take effect: first the shard's config key in Redis (which
- * a node reads whenever it meets a newer term or regains its lease), then a `node.configure` to
- * every member. A member that misses the call still converges through the key.
+ * a node reads whenever it meets a newer term and on every lease renewal), then a `node.configure`
+ * to every node that left the chain, then to every member. A member that misses the call still
+ * converges through the key.
+ *
+ * Nodes leaving a chain while alive (a move, a trim) hold a valid read lease, which is per node:
+ * until they learn the new term they would go on answering reads of the shard from a state the
+ * new chain no longer updates. So they are told first, and if one cannot be told while its lease
+ * key still exists, the members are configured only after a lease period (plus a margin) has
+ * passed since the key was written: by then the leaving node's own renewals have read the key and
+ * dropped the shard, or its lease has run out. (Found by the fault suite: a move's source kept
+ * serving a frozen shard for 23 s.) A node removed for failure has no lease key left: no wait.
  */
 export class ChainPublisher {
   readonly #redis: Redis;
   readonly #logger: Logger;
   readonly #links: LinkPool;
 
-  constructor(params: { redis: Redis; logger: Logger; secret: string }) {
+  readonly #leaseWaitMs: number;
+
+  constructor(params: {
+    redis: Redis;
+    logger: Logger;
+    secret: string;
+    /** The nodes' read lease plus a margin: how long a leaving node that missed its call may serve. */
+    leaseWaitMs?: number;
+  }) {
     this.#redis = params.redis;
     this.#logger = params.logger;
+    this.#leaseWaitMs = params.leaseWaitMs ?? 0;
     this.#links = new LinkPool({ secret: params.secret, logger: params.logger, reconnectMaxDelayMs: 1_000 });
   }
 
@@ -29,21 +47,48 @@ export class ChainPublisher {
 
   async publish(shard: Shard, nodes: ReadonlyMap<string, NodeInfo>): Promise<void> {
     const config = this.configOf(shard, nodes);
-    await this.#redis.set(ChainKeys.shardConfig(shard.id), JSON.stringify(config));
-    await Promise.all(
-      config.chain.map(async (member) => {
-        try {
-          await this.#links
-            .client(member.address)
-            .request(ChainMethods.configure, config, { timeoutMs: 3_000 });
-        } catch (error) {
-          this.#logger.warn(
-            { err: error, shard: shard.id, node: member.id },
-            'configure not delivered; the node will read the key',
-          );
-        }
+    const key = ChainKeys.shardConfig(shard.id);
+    const previousRaw = await this.#redis.get(key);
+    await this.#redis.set(key, JSON.stringify(config));
+    const writtenAt = performance.now();
+    const previous = previousRaw === null ? undefined : (JSON.parse(previousRaw) as ChainConfig);
+    const leaving =
+      previous === undefined || previous.term >= config.term
+        ? []
+        : previous.chain.filter((member) => !config.chain.some((next) => next.id === member.id));
+    // Only a leaving node whose lease key still exists can be serving reads; a dead one is skipped
+    // (dialing it would only delay the failover).
+    const untold = await Promise.all(
+      leaving.map(async (member) => {
+        if ((await this.#redis.exists(ChainKeys.nodeLease(member.id))) === 0) return false;
+        return !(await this.#tell(member, config));
       }),
     );
+    if (untold.includes(true)) {
+      const waitMs = writtenAt + this.#leaseWaitMs - performance.now();
+      this.#logger.warn(
+        { shard: shard.id, term: config.term, waitMs: Math.round(waitMs) },
+        'a node leaving the chain holds a lease and was not told; configuring members after its lease',
+      );
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+    await Promise.all(config.chain.map((member) => this.#tell(member, config)));
+  }
+
+  /** Sends the configuration to one node; false when it was not delivered. */
+  async #tell(member: ChainConfig['chain'][number], config: ChainConfig): Promise<boolean> {
+    try {
+      await this.#links.client(member.address).request(ChainMethods.configure, config, { timeoutMs: 3_000 });
+      return true;
+    } catch (error) {
+      // A node already at a newer term has moved past this configuration: as good as told.
+      if ((error as { code?: string }).code === 'StaleTerm') return true;
+      this.#logger.warn(
+        { err: error, shard: config.shard, node: member.id },
+        'configure not delivered; the node will read the key',
+      );
+      return false;
+    }
   }
 
   /** A request to a node (status queries during moves). */

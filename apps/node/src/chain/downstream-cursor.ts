@@ -15,6 +15,8 @@ export interface CursorSource {
   readonly term: number;
   readonly lastSeq: number;
   readonly commitSeq: number;
+  /** The highest commit point known here (own or reported from upstream): what appends carry down. */
+  readonly knownCommitSeq: number;
   readonly firstLogSeq: number;
   entryTerm(seq: number): number | undefined;
   entriesFrom(seq: number, limit: number): AppendRequest['entries'];
@@ -164,7 +166,7 @@ export class DownstreamCursor {
         shard: this.#source.shard,
         term: this.#source.term,
         entries,
-        commitSeq: this.#source.commitSeq,
+        commitSeq: this.#source.knownCommitSeq,
       };
       link.request(ChainMethods.append, request, { timeoutMs: 30_000 }).then(
         () => {

@@ -79,12 +79,14 @@ export class ReplicaSet {
     await running;
   }
 
-  /** After a lease lapse: take the control plane's configuration of every shard held. */
+  /** On each lease renewal: take the control plane's configuration of every shard held (one round of GETs). */
   async revalidate(): Promise<void> {
-    for (const replica of this.#replicas.values()) {
-      const config = await this.#context.fetchConfig(replica.shard);
+    const replicas = [...this.#replicas.values()];
+    const configs = await Promise.all(replicas.map((replica) => this.#context.fetchConfig(replica.shard)));
+    replicas.forEach((replica, i) => {
+      const config = configs[i];
       if (config !== undefined && config.term > replica.term) replica.configure(config);
-    }
+    });
   }
 
   status(nodeId: string, leaseValidForMs: number): NodeStatus {

@@ -107,6 +107,46 @@ describe('ShardReplica rejoining as tail (regression)', () => {
   });
 });
 
+describe('ShardReplica joining as a middle member (regression, found by the fault suite)', () => {
+  function entryOf(seq: number, key: string, value: string): LogEntry {
+    return { ...entry(seq, 1, value), key };
+  }
+
+  it('serves no read, not even of a clean key, until its predecessor confirmed its log and it caught up', async () => {
+    // Seeded (say from a snapshot) with k=v1 committed at seq 1; the chain has since committed seq 3.
+    const replica = newReplica('n1', (store) => {
+      store.append([entryOf(1, 'k', 'v1')]);
+      store.commitFromLog(1);
+    });
+    // Joined as tail, then made a middle by the next replacement before its predecessor resent a thing.
+    replica.configure(config(4, ['n0', 'n1', 'n2']));
+    expect(replica.role).toBe('middle');
+    await expect(replica.read('k')).rejects.toMatchObject({ code: 'Unavailable', message: /confirm/ });
+
+    const link = new UpstreamLink() as never;
+    replica.onHandshake('n0', link);
+    replica.onAppend({ shard: 1, term: 4, commitSeq: 3, entries: [entryOf(2, 'x', 'x2')] }, link);
+    await expect(replica.read('k')).rejects.toMatchObject({ code: 'Unavailable', message: /catching up/ });
+
+    replica.onAppend({ shard: 1, term: 4, commitSeq: 3, entries: [entryOf(3, 'x', 'x3')] }, link);
+    expect(await readValue(replica)).toBe('v1');
+  });
+
+  it('passes down the highest commit point it knows, not only its own', () => {
+    const replica = newReplica('n1');
+    replica.configure(config(2, ['n0', 'n1', 'n2']));
+    const link = new UpstreamLink() as never;
+    replica.onHandshake('n0', link);
+    replica.onAppend(
+      { shard: 1, term: 2, commitSeq: 2, entries: [entry(1, 1, 'v1'), entry(2, 1, 'v2')] },
+      link,
+    );
+    // Nothing acked from downstream yet: its own commit point is 0, but 2 is committed upstream.
+    expect(replica.commitSeq).toBe(0);
+    expect(replica.knownCommitSeq).toBe(2);
+  });
+});
+
 describe('HeadSequencer across reconfiguration (regression)', () => {
   it('appends what a head assigned before a new term that keeps it head, with no gap', async () => {
     const replica = newReplica('n1');

@@ -68,12 +68,13 @@ export class ShardReplica {
   #role: ShardRole = 'none';
   #cursor: DownstreamCursor | undefined;
   #upstream: Link | undefined;
-  /** Highest commit point the predecessor told us of: a catching-up tail serves nothing below it. */
+  /** Highest commit point the predecessor told us of: a catching-up member serves nothing below it. */
   #upstreamCommitSeq = 0;
   /**
    * Whether the predecessor confirmed, in this term, that this node's log is a prefix of its own
-   * (its first append after the handshake). Until then a tail may hold a diverged suffix — say it
-   * was a head that died with unforwarded entries and rejoined — so it commits and serves nothing.
+   * (its first append after the handshake). Until then a member may hold a diverged suffix — say it
+   * was a head that died with unforwarded entries and rejoined — or miss entries committed while it
+   * was away, so it serves no reads (and a tail commits nothing).
    */
   #prefixConfirmed = false;
   readonly #commitQuery: CommitSeqQuery;
@@ -109,6 +110,15 @@ export class ShardReplica {
 
   get commitSeq(): number {
     return this.store.commitSeq;
+  }
+
+  /**
+   * The highest commit point this node knows of: its own, or what its predecessor reported. Passed
+   * down the chain with every append, so a joining member (or the tail behind it) waits until it
+   * holds everything committed anywhere upstream — not only what its predecessor has applied.
+   */
+  get knownCommitSeq(): number {
+    return Math.max(this.commitSeq, this.#upstreamCommitSeq);
   }
 
   /** Lowest seq still in the log (entries before it are trimmed; a successor behind it needs a snapshot). */
@@ -366,7 +376,7 @@ export class ShardReplica {
     return { records, more };
   }
 
-  /** A replica answers reads only in a chain, under a valid lease, and (a tail) once caught up. */
+  /** A replica answers reads only in a chain, under a valid lease, and once caught up. */
   #checkReadable(): void {
     if (this.#role === 'none') {
       throw new StarError('MisdirectedRequest', `this node serves no replica of shard ${this.shard}`);
@@ -374,20 +384,27 @@ export class ShardReplica {
     if (this.#context.leaseValidForMs() <= 0) {
       throw new StarError('Unavailable', 'read lease lapsed; this node cannot vouch for its data now');
     }
-    this.#checkTailCaughtUp();
+    this.#checkCaughtUp();
   }
 
   /** The tail answers version queries with its commit point (never below what it was told). */
   tailCommitSeq(): { commitSeq: number } {
     if (!this.isTail)
       throw new StarError('MisdirectedRequest', `this node is not the tail of shard ${this.shard}`);
-    this.#checkTailCaughtUp();
-    return { commitSeq: Math.max(this.commitSeq, this.#upstreamCommitSeq) };
+    this.#checkCaughtUp();
+    return { commitSeq: this.knownCommitSeq };
   }
 
-  /** A tail answers only once its log is confirmed and holds everything committed upstream. */
-  #checkTailCaughtUp(): void {
-    if (!this.isTail) return;
+  /**
+   * A member behind the head answers only once its log is confirmed and holds everything committed
+   * upstream. Found by the fault suite: a replica that joined as tail and became a middle one tick
+   * later (the manager adds replacements one at a time) served clean keys from the state it held
+   * when it had left the chain earlier (a snapshot seed is the same case), before its predecessor
+   * had resent the suffix — a read 20 s stale. A middle restarted in
+   * place was exposed the same way. The head holds every committed entry by the prefix invariant.
+   */
+  #checkCaughtUp(): void {
+    if (this.isHead) return;
     if (!this.#prefixConfirmed) {
       throw new StarError(
         'Unavailable',

@@ -12,7 +12,8 @@ export interface ReadLeaseOptions {
  * *before* each renewal was sent, on the monotonic clock — so the local lease always ends no later
  * than the Redis key, and the manager, which reconfigures only after the key expired plus a margin,
  * can never remove a node that still believes it may serve reads. After a lapse (a pause, a
- * partition, a restart) the node revalidates its shard configurations before serving again.
+ * partition, a restart) the node revalidates its shard configurations before serving again; on
+ * every other renewal it re-reads them too, before extending the lease.
  */
 export class ReadLease {
   readonly #redis: Redis;
@@ -77,6 +78,11 @@ export class ReadLease {
           this.#revalidating = false;
         }
       } else {
+        // Every renewal also re-reads the chain configurations before extending the lease: a node
+        // taken out of a chain while its lease held (a move, with the manager unable to reach it)
+        // stops serving that shard within one renewal. The fault suite found a move's source
+        // answering reads of a frozen shard for 23 s because nothing ever told it.
+        await this.#revalidate();
         this.#expiresAt = sentAt + this.#options.leaseMs;
       }
     } catch (error) {

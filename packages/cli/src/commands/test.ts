@@ -3,23 +3,17 @@ import { runInherited } from '../run-inherited.js';
 import { clearTestReports, formatTestSummary, readTestReports } from './test-summary.js';
 
 export interface TestOptions {
-  /** Run the fault-injection suite (not available yet). */
+  /** Run the fault-injection suite (test/faults) instead of the whole test run. */
   faults?: boolean;
+  /** With `faults`: the long schedule. */
+  long?: boolean;
   /** Turbo package filters, e.g. `@star/testkit`. */
   filter?: string[];
 }
 
-/** Exit code used when a requested suite does not exist yet. */
-const NOT_AVAILABLE = 2;
-
 /** Builds, lints, typechecks and tests the whole repo (or the filtered packages) through turbo. */
 export async function testCommand(options: TestOptions): Promise<number> {
-  if (options.faults) {
-    process.stderr.write(
-      'star test --faults: the fault suite is not yet available (it arrives with a later issue)\n',
-    );
-    return NOT_AVAILABLE;
-  }
+  if (options.faults) return runFaultSuite(options);
   const started = performance.now();
   const root = findRepoRoot();
   clearTestReports(root);
@@ -51,4 +45,24 @@ async function buildAndTest(root: string, filters: string[]): Promise<number> {
     ...filters.map((filter) => `--filter=${filter}`),
   ];
   return runInherited('pnpm', ['exec', 'turbo', ...turboArgs], { cwd: root });
+}
+
+/** The command `star test --faults [--long]` runs after building: the root `test:faults` script. */
+export function faultSuiteCommand(options: TestOptions): string[] {
+  return ['pnpm', 'test:faults', ...(options.long ? ['--long'] : [])];
+}
+
+async function runFaultSuite(options: TestOptions): Promise<number> {
+  const root = findRepoRoot();
+  try {
+    await ensureRedisServer();
+  } catch (error) {
+    process.stderr.write(`star test: ${(error as Error).message}\n`);
+    return 1;
+  }
+  // The suite starts the built services: build first (a turbo cache hit when nothing changed).
+  const built = await runInherited('pnpm', ['exec', 'turbo', 'run', 'build'], { cwd: root });
+  if (built !== 0) return built;
+  const [command, ...args] = faultSuiteCommand(options);
+  return runInherited(command!, args, { cwd: root });
 }

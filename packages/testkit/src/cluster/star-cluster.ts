@@ -116,7 +116,14 @@ export class StarCluster {
     return service;
   }
 
-  async startNode(id: string): Promise<RunningService> {
+  /**
+   * Starts (or restarts, on its old port) node `id`. `env` adds or overrides settings (say a Redis
+   * URL or advertised address through a fault proxy); `port` fixes the port of a first start.
+   */
+  async startNode(
+    id: string,
+    options: { env?: Record<string, string>; port?: number } = {},
+  ): Promise<RunningService> {
     const previous = this.nodes.get(id);
     const index = Number(id.slice(1)) - 1;
     const service = await startService(
@@ -132,8 +139,9 @@ export class StarCluster {
         STAR_GROUP: this.options.groups?.(index) ?? 'default',
         STAR_LEASE_MS: String(this.options.nodeLeaseMs),
         STAR_LEASE_RENEW_MS: String(Math.max(50, Math.floor(this.options.nodeLeaseMs / 5))),
+        ...options.env,
       },
-      { port: previous?.port },
+      { port: previous?.port ?? options.port },
     );
     this.nodes.set(id, service);
     return service;

@@ -1,0 +1,200 @@
+import type { NodeStatus, Shard } from '@star/protocol';
+import { freePort, type RunningService, StarCluster, TcpProxy, waitFor } from '@star/testkit';
+
+export interface FaultClusterOptions {
+  managers: number;
+  nodes: number;
+  shards: number;
+  replicationFactor: number;
+  namespace: string;
+  nodeLeaseMs: number;
+  managerLeaseMs: number;
+}
+
+/** The proxies one node is reached through and reaches Redis through. */
+export interface NodeProxies {
+  /** Peers, managers, clients and the gateway dial the node here (its advertised address). */
+  inbound: TcpProxy;
+  /** The node's only way to Redis (its `STAR_REDIS_URL`). */
+  redis: TcpProxy;
+}
+
+/**
+ * The cluster the fault suite runs against: a StarCluster (Redis with AOF, managers, a checkpointer,
+ * a gateway) whose nodes are each wired through two TCP proxies the harness controls, so a node can
+ * be cut off from Redis, or everyone's connections to it cut, while every process keeps running.
+ */
+export class FaultCluster {
+  readonly cluster: StarCluster;
+  readonly options: FaultClusterOptions;
+  readonly proxies = new Map<string, NodeProxies>();
+  #gateway!: RunningService;
+
+  private constructor(cluster: StarCluster, options: FaultClusterOptions) {
+    this.cluster = cluster;
+    this.options = options;
+  }
+
+  static async start(options: FaultClusterOptions): Promise<FaultCluster> {
+    const cluster = await StarCluster.start({
+      managers: options.managers,
+      nodes: 0,
+      checkpointers: 1,
+      nodeLeaseMs: options.nodeLeaseMs,
+      managerLeaseMs: options.managerLeaseMs,
+      env: {
+        // A short job lock so a killed checkpointer's job is taken over within seconds, and paced
+        // snapshot writes so a job is still running when the nemesis kills its worker.
+        STAR_LOCK_DURATION_MS: '1500',
+        STAR_WRITE_BYTES_PER_SEC: '200000',
+      },
+    });
+    const faults = new FaultCluster(cluster, options);
+    try {
+      await Promise.all(Array.from({ length: options.nodes }, (_, i) => faults.#startFirstNode(`n${i + 1}`)));
+      await cluster.waitForNodes(options.nodes);
+      const { url } = await cluster.leader();
+      await cluster.api(url, 'POST', '/v1/namespaces', {
+        name: options.namespace,
+        shards: options.shards,
+        replicationFactor: options.replicationFactor,
+      });
+      faults.#gateway = await cluster.startGateway('g1');
+      return faults;
+    } catch (error) {
+      await faults.stop();
+      throw error;
+    }
+  }
+
+  async #startFirstNode(id: string): Promise<void> {
+    const port = await freePort();
+    const inbound = await TcpProxy.start({ target: { port }, name: `${id}-inbound` });
+    const redis = await TcpProxy.start({ target: { port: this.cluster.redis.port }, name: `${id}-redis` });
+    this.proxies.set(id, { inbound, redis });
+    await this.cluster.startNode(id, { env: this.#nodeEnv(id), port });
+  }
+
+  #nodeEnv(id: string): Record<string, string> {
+    const proxies = this.proxies.get(id)!;
+    return {
+      STAR_REDIS_URL: `redis://${proxies.redis.address}`,
+      STAR_ADVERTISE_ADDRESS: proxies.inbound.address,
+    };
+  }
+
+  /** Restarts node `id` on its port, data dir and proxies (after a kill or a stop). */
+  async restartNode(id: string): Promise<void> {
+    await this.cluster.startNode(id, { env: this.#nodeEnv(id) });
+  }
+
+  get gateway(): RunningService {
+    return this.#gateway;
+  }
+
+  get nodeIds(): string[] {
+    return [...this.cluster.nodes.keys()];
+  }
+
+  node(id: string): RunningService {
+    const node = this.cluster.nodes.get(id);
+    if (node === undefined) throw new Error(`no node ${id}`);
+    return node;
+  }
+
+  /** The namespace's shards as the leader (or, without one, any manager) has them. */
+  async shards(): Promise<Shard[]> {
+    const errors: string[] = [];
+    for (const manager of this.cluster.managers.values()) {
+      if (!manager.process.isRunning()) continue;
+      try {
+        const { shards } = await this.cluster.api<{ shards: Shard[] }>(
+          manager.url,
+          'GET',
+          `/v1/shards?namespace=${this.options.namespace}`,
+        );
+        return shards;
+      } catch (error) {
+        errors.push((error as Error).message);
+      }
+    }
+    throw new Error(`no manager answered /v1/shards: ${errors.join('; ')}`);
+  }
+
+  /** A node's `/status`, straight to its port (not through its proxy). */
+  async nodeStatus(id: string): Promise<NodeStatus> {
+    const response = await fetch(`${this.node(id).url}/status`, { signal: AbortSignal.timeout(2_000) });
+    if (!response.ok) throw new Error(`${id} /status: ${response.status}`);
+    return (await response.json()) as NodeStatus;
+  }
+
+  /**
+   * Waits until the cluster is whole again: every process up, one leader, every node alive, every
+   * shard's chain at its replication factor with every member at the chain's term and the tail
+   * holding everything the head had committed when the check began. Only then may the next fault
+   * strike: a shard still catching up holds some acknowledged writes on fewer than RF replicas.
+   */
+  async waitHealthy(timeoutMs: number): Promise<void> {
+    await waitFor(async () => this.#healthProblem().then((problem) => problem === undefined), {
+      description: 'the cluster to heal (every chain at RF, caught up)',
+      timeoutMs,
+      intervalMs: 250,
+    }).catch(async (error: unknown) => {
+      const problem = await this.#healthProblem().catch((e: unknown) => (e as Error).message);
+      throw new Error(`${(error as Error).message}\nlast problem: ${problem}`);
+    });
+  }
+
+  async #healthProblem(): Promise<string | undefined> {
+    for (const [id, service] of [...this.cluster.nodes, ...this.cluster.managers]) {
+      if (!service.process.isRunning()) return `${id} is not running`;
+    }
+    const { url } = await this.cluster.leader(2_000);
+    const { nodes } = await this.cluster.api<{ nodes: { id: string; state: string }[] }>(
+      url,
+      'GET',
+      '/v1/nodes',
+    );
+    const notAlive = nodes.filter((node) => node.state !== 'alive');
+    if (notAlive.length > 0)
+      return `nodes not alive: ${notAlive.map((n) => `${n.id}=${n.state}`).join(', ')}`;
+    const shards = await this.shards();
+    const statuses = new Map<string, NodeStatus>();
+    const status = async (id: string) => {
+      const known = statuses.get(id) ?? (await this.nodeStatus(id));
+      statuses.set(id, known);
+      return known;
+    };
+    for (const shard of shards) {
+      if (shard.chain.length !== this.options.replicationFactor) {
+        return `shard ${shard.id} has chain [${shard.chain.join(',')}]`;
+      }
+      const head = (await status(shard.chain[0]!)).shards.find((s) => s.shard === shard.id);
+      if (head === undefined || head.term !== shard.term) return `head of shard ${shard.id} not at term`;
+      for (const member of shard.chain) {
+        const replica = (await status(member)).shards.find((s) => s.shard === shard.id);
+        if (replica?.term !== shard.term) return `${member} not at term ${shard.term} of shard ${shard.id}`;
+      }
+      // Fresh: the tail must have committed what the head had committed before we asked the tail.
+      statuses.delete(shard.chain.at(-1)!);
+      const tail = (await status(shard.chain.at(-1)!)).shards.find((s) => s.shard === shard.id);
+      if (tail === undefined || tail.commitSeq < head.commitSeq) {
+        return `tail of shard ${shard.id} behind (${tail?.commitSeq} < ${head.commitSeq})`;
+      }
+      if (tail.role !== 'tail') return `tail of shard ${shard.id} has role ${tail.role}`;
+    }
+    for (const { inbound, redis } of this.proxies.values()) {
+      if (inbound.mode !== 'open' || redis.mode !== 'open')
+        return `a proxy is still ${inbound.mode}/${redis.mode}`;
+    }
+    return undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.cluster.stop();
+    for (const { inbound, redis } of this.proxies.values()) {
+      await inbound.close();
+      await redis.close();
+    }
+  }
+}

@@ -1,0 +1,182 @@
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { type CheckResult, checkHistory, findRepoRoot, formatCheckResult, sleep } from '@star/testkit';
+import { FaultCluster } from './fault-cluster.js';
+import { FaultTimeline } from './fault-timeline.js';
+import { checkFinalState, type LostWrite } from './final-state.js';
+import { type Nemesis, nemeses } from './nemeses.js';
+import { checkOutages } from './outage-checks.js';
+import { Random } from './random.js';
+import { RegisterWorkload } from './register-workload.js';
+import { formatSummary, type RunSummary, summarize } from './run-summary.js';
+
+export type ScheduleName = 'short' | 'long';
+
+export interface FaultRunOptions {
+  schedule: ScheduleName;
+  /** Rounds of the long schedule: each runs every nemesis once, in a shuffled order. */
+  rounds?: number;
+  seed?: number;
+  /** Where run folders go (default `<repo>/reports/faults`). */
+  reportsDir?: string;
+}
+
+export interface FaultRunResult {
+  dir: string;
+  summary: RunSummary;
+  check: CheckResult;
+  lostWrites: LostWrite[];
+  /** Broken rules other than linearizability and lost writes (outages, recovery), in words. */
+  problems: string[];
+}
+
+const settings = {
+  managers: 3,
+  nodes: 5,
+  shards: 8,
+  replicationFactor: 3,
+  namespace: 'faults',
+  nodeLeaseMs: 1_500,
+  managerLeaseMs: 1_500,
+  clients: 32,
+  keys: 48,
+  warmupMs: 3_000,
+  /** Quiet time between a healed fault and the next, so each fault meets a loaded, steady cluster. */
+  gapMs: 1_500,
+  healTimeoutMs: 60_000,
+};
+
+/** Run folders kept under the reports dir; older ones are removed. */
+const keptRuns = 10;
+
+/** The nemeses of a schedule: short = each once; long = `rounds` shuffled passes over all of them. */
+export function scheduleOf(name: ScheduleName, random: Random, rounds = 4): Nemesis[] {
+  if (name === 'short') return [...nemeses];
+  return Array.from({ length: rounds }, () => random.shuffle([...nemeses])).flat();
+}
+
+/**
+ * One fault run: a real cluster under the register workload, the schedule's faults one after
+ * another (each healed, and the cluster whole again, before the next), then the final reads, the
+ * linearizability check of the whole history, the lost-write check and the outage checks. Writes
+ * the run folder and returns what it found; it never throws for a finding, only for a broken harness.
+ */
+export async function runFaults(options: FaultRunOptions): Promise<FaultRunResult> {
+  const started = performance.now();
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const random = new Random(seed);
+  const schedule = scheduleOf(options.schedule, random, options.rounds);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const reportsDir = options.reportsDir ?? join(findRepoRoot(), 'reports', 'faults');
+  const dir = join(reportsDir, `${stamp}-${options.schedule}-seed${seed}`);
+  mkdirSync(dir, { recursive: true });
+  pruneOldRuns(reportsDir);
+  // Every process the run starts logs into the run folder, for reading a failure after the fact.
+  const previousLogDir = process.env.STAR_LOG_DIR;
+  process.env.STAR_LOG_DIR = join(dir, 'logs');
+  const log = (line: string) => console.info(`[faults] ${line}`);
+  log(`schedule ${options.schedule} (${schedule.length} faults), seed ${seed}, run folder ${dir}`);
+
+  const timeline = new FaultTimeline();
+  const problems: string[] = [];
+  const keys = Array.from({ length: settings.keys }, (_, i) => `k${i}`);
+  const faults = await FaultCluster.start(settings);
+  let workload: RegisterWorkload | undefined;
+  try {
+    workload = new RegisterWorkload({
+      namespace: settings.namespace,
+      keys,
+      clients: settings.clients,
+      managers: faults.cluster.managerUrls,
+      gatewayUrl: faults.gateway.url,
+      apiKey: faults.cluster.adminKey,
+    });
+    await workload.start();
+    timeline.record('workload', 'start', `${settings.clients} clients on ${settings.keys} keys`);
+    await sleep(settings.warmupMs);
+
+    const context = { faults, timeline, random, leaseMs: settings.nodeLeaseMs };
+    for (const [index, nemesis] of schedule.entries()) {
+      log(`${index + 1}/${schedule.length} ${nemesis.name}`);
+      try {
+        await nemesis.run(context);
+      } catch (error) {
+        timeline.record(nemesis.name, 'error', (error as Error).message);
+        problems.push(`${nemesis.name}: ${(error as Error).message}`);
+      }
+      const healing = performance.now();
+      try {
+        await faults.waitHealthy(settings.healTimeoutMs);
+        timeline.record(
+          nemesis.name,
+          'healed',
+          `cluster whole after ${Math.round(performance.now() - healing)} ms`,
+        );
+      } catch (error) {
+        timeline.record(nemesis.name, 'error', (error as Error).message);
+        problems.push(`${nemesis.name}: the cluster did not heal: ${(error as Error).message}`);
+        break;
+      }
+      await sleep(settings.gapMs);
+    }
+
+    await workload.stop();
+    timeline.record('workload', 'stop');
+    await faults.waitHealthy(settings.healTimeoutMs);
+    const final = await checkFinalState({
+      client: workload.reader,
+      namespace: settings.namespace,
+      keys,
+      acknowledged: workload.acknowledged,
+      history: workload.history,
+    });
+    timeline.record('final', 'check', `${keys.length} final reads, ${final.replicaReads} replica reads`);
+
+    const ops = workload.history.operations();
+    const outages = checkOutages(ops, workload.notes, timeline.windows, {
+      leaseMs: settings.nodeLeaseMs,
+      deliverySlackMs: 1_000,
+      resumeWithinMs: 10_000,
+    });
+    problems.push(...outages.problems);
+    log('checking the history');
+    const check = checkHistory(ops, { timeBudgetMs: 180_000 });
+    const summary = summarize({
+      schedule: options.schedule,
+      seed,
+      ops,
+      timeline,
+      check,
+      lostWrites: final.lost,
+      problems,
+      findings: outages.findings,
+      errorCounts: workload.errorCounts,
+      elapsedMs: performance.now() - started,
+      dir,
+      via: workload.via,
+    });
+    writeFileSync(join(dir, 'history.jsonl'), workload.history.toJsonLines());
+    writeFileSync(join(dir, 'timeline.jsonl'), timeline.toJsonLines());
+    writeFileSync(
+      join(dir, 'verdict.json'),
+      `${JSON.stringify({ ...summary, lostWrites: final.lost, checker: { ...check, failures: check.failures.map((f) => ({ key: f.key, explanation: f.explanation })) } }, null, 2)}\n`,
+    );
+    const text = `${formatSummary(summary)}${check.verdict === 'linearizable' ? '' : `\n${formatCheckResult(check)}\n`}`;
+    writeFileSync(join(dir, 'summary.txt'), text);
+    console.info(text);
+    return { dir, summary, check, lostWrites: final.lost, problems };
+  } finally {
+    workload?.close();
+    await faults.stop();
+    if (previousLogDir === undefined) delete process.env.STAR_LOG_DIR;
+    else process.env.STAR_LOG_DIR = previousLogDir;
+  }
+}
+
+function pruneOldRuns(reportsDir: string): void {
+  const runs = readdirSync(reportsDir).sort();
+  for (const old of runs.slice(0, Math.max(0, runs.length - keptRuns))) {
+    rmSync(join(reportsDir, old), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,285 @@
+import { sleep, waitFor } from '@star/testkit';
+import type { FaultCluster } from './fault-cluster.js';
+import type { FaultTimeline } from './fault-timeline.js';
+import type { Random } from './random.js';
+
+/** What a nemesis gets to work with. */
+export interface NemesisContext {
+  faults: FaultCluster;
+  timeline: FaultTimeline;
+  random: Random;
+  /** The nodes' read lease; faults meant to outlast it hold for a multiple of it. */
+  leaseMs: number;
+}
+
+/** One kind of fault: inject it, hold it, heal it. The runner waits for a healthy cluster after. */
+export interface Nemesis {
+  name: string;
+  /** What it does, for the docs and the summary. */
+  description: string;
+  run(context: NemesisContext): Promise<void>;
+}
+
+/** Starts node `id` again after a kill, recording both ends. */
+async function restart(context: NemesisContext, nemesis: string, id: string): Promise<void> {
+  await context.faults.restartNode(id);
+  context.timeline.record(nemesis, 'heal', `restarted ${id}`);
+}
+
+const killNode: Nemesis = {
+  name: 'kill-node',
+  description: 'kill -9 one node, hold past the lease (the manager chains around it), restart it',
+  async run(context) {
+    const id = context.random.pick(context.faults.nodeIds);
+    context.faults.node(id).process.kill('SIGKILL');
+    context.timeline.record(this.name, 'inject', `kill -9 ${id}`);
+    await sleep(context.leaseMs * 2);
+    await restart(context, this.name, id);
+  },
+};
+
+const killTwoOfChain: Nemesis = {
+  name: 'kill-two-of-chain',
+  description: 'kill -9 two members of one chain at once (RF-1 = 2 crashes), restart both',
+  async run(context) {
+    const shards = await context.faults.shards();
+    const shard = context.random.pick(shards);
+    const victims = context.random.shuffle([...shard.chain]).slice(0, 2);
+    for (const id of victims) context.faults.node(id).process.kill('SIGKILL');
+    context.timeline.record(this.name, 'inject', `kill -9 ${victims.join(' and ')} of shard ${shard.id}`);
+    await sleep(context.leaseMs * 2);
+    for (const id of victims) await restart(context, this.name, id);
+  },
+};
+
+const pauseNode: Nemesis = {
+  name: 'pause-node',
+  description: 'SIGSTOP one node for 3x the lease, then SIGCONT',
+  async run(context) {
+    const id = context.random.pick(context.faults.nodeIds);
+    context.faults.node(id).process.pause();
+    context.timeline.record(this.name, 'inject', `SIGSTOP ${id} for ${context.leaseMs * 3} ms`);
+    await sleep(context.leaseMs * 3);
+    context.faults.node(id).process.resume();
+    context.timeline.record(this.name, 'heal', `SIGCONT ${id}`);
+  },
+};
+
+const partitionNodeRedis: Nemesis = {
+  name: 'partition-node-redis',
+  description: "cut one node's connections to Redis (refused, or blackholed) for 3x the lease",
+  async run(context) {
+    const id = context.random.pick(context.faults.nodeIds);
+    const proxy = context.faults.proxies.get(id)!.redis;
+    const mode = context.random.pick(['refuse', 'blackhole'] as const);
+    proxy[mode]();
+    context.timeline.record(this.name, 'inject', `${id} -/- redis (${mode}) for ${context.leaseMs * 3} ms`);
+    await sleep(context.leaseMs * 3);
+    proxy.heal();
+    context.timeline.record(this.name, 'heal', `${id} <-> redis`);
+  },
+};
+
+const partitionNodeInbound: Nemesis = {
+  name: 'partition-node-inbound',
+  description:
+    'cut every connection dialed to one node (its predecessors, clients, the gateway, managers) for 3x the lease',
+  async run(context) {
+    const id = context.random.pick(context.faults.nodeIds);
+    const proxy = context.faults.proxies.get(id)!.inbound;
+    const mode = context.random.pick(['refuse', 'blackhole'] as const);
+    proxy[mode]();
+    context.timeline.record(this.name, 'inject', `* -/-> ${id} (${mode}) for ${context.leaseMs * 3} ms`);
+    await sleep(context.leaseMs * 3);
+    proxy.heal();
+    context.timeline.record(this.name, 'heal', `* --> ${id}`);
+  },
+};
+
+const redisRestart: Nemesis = {
+  name: 'redis-restart',
+  description:
+    'kill -9 Redis and start it again on its AOF (appendfsync always); control-plane state must survive',
+  async run(context) {
+    const before = await context.faults.shards();
+    await context.faults.cluster.redis.kill();
+    context.timeline.record(this.name, 'inject', 'kill -9 redis');
+    await context.faults.cluster.redis.restart();
+    context.timeline.record(this.name, 'heal', 'redis restarted from its AOF');
+    // Terms are journaled in Redis and MUST only grow: a restart must not lose any of them.
+    const after = await waitFor(() => context.faults.shards(), { description: 'shards after restart' });
+    for (const shard of before) {
+      const now = after.find((s) => s.id === shard.id);
+      if (now === undefined || now.term < shard.term) {
+        throw new Error(
+          `shard ${shard.id} went from term ${shard.term} to ${now?.term} across a Redis restart`,
+        );
+      }
+    }
+  },
+};
+
+/** Redis frozen (SIGSTOP): every connection stays open and nothing answers. */
+function redisOutage(name: string, description: string, holdFor: (leaseMs: number) => number): Nemesis {
+  return {
+    name,
+    description,
+    async run(context) {
+      const redis = context.faults.cluster.redis;
+      const holdMs = holdFor(context.leaseMs);
+      redis.pause();
+      const from = context.timeline.record(name, 'inject', `SIGSTOP redis for ${holdMs} ms`);
+      await sleep(holdMs);
+      redis.resume();
+      const to = context.timeline.record(name, 'heal', 'SIGCONT redis');
+      context.timeline.window(name, from, to);
+    },
+  };
+}
+
+const redisOutageShort = redisOutage(
+  'redis-outage-short',
+  'Redis unavailable (SIGSTOP) for a third of the lease: the data plane must keep serving',
+  (leaseMs) => Math.round(leaseMs / 3),
+);
+
+const redisOutageLong = redisOutage(
+  'redis-outage-long',
+  'Redis unavailable (SIGSTOP) for 3x the lease: reads must wait or fail cleanly, never stale; all resumes after',
+  (leaseMs) => leaseMs * 3,
+);
+
+const managerLeaderKill: Nemesis = {
+  name: 'manager-leader-kill',
+  description: 'kill -9 the leading manager; another takes over; restart it',
+  async run(context) {
+    const { cluster } = context.faults;
+    const leader = await cluster.leader();
+    cluster.managers.get(leader.id)!.process.kill('SIGKILL');
+    context.timeline.record(this.name, 'inject', `kill -9 ${leader.id}`);
+    const next = await cluster.leader(20_000);
+    context.timeline.record(this.name, 'check', `${next.id} leads`);
+    await cluster.startManager(leader.id);
+    context.timeline.record(this.name, 'heal', `restarted ${leader.id}`);
+  },
+};
+
+const managerLeaderPause: Nemesis = {
+  name: 'manager-leader-pause',
+  description: 'SIGSTOP the leading manager for 3x its lease; another takes over; the old one must step down',
+  async run(context) {
+    const { cluster } = context.faults;
+    const leader = await cluster.leader();
+    const process = cluster.managers.get(leader.id)!.process;
+    process.pause();
+    context.timeline.record(this.name, 'inject', `SIGSTOP ${leader.id}`);
+    await sleep(cluster.options.managerLeaseMs * 3);
+    const next = await cluster.leader(20_000);
+    context.timeline.record(this.name, 'check', `${next.id} leads`);
+    process.resume();
+    context.timeline.record(this.name, 'heal', `SIGCONT ${leader.id}`);
+    // The paused leader wakes with a lapsed lease: it must not go on believing it leads.
+    await waitFor(
+      async () => {
+        const leaders = await leadersNow(context);
+        return leaders.length === 1 && leaders[0] !== leader.id;
+      },
+      { description: `${leader.id} to step down, leaving one leader`, timeoutMs: 10_000 },
+    );
+  },
+};
+
+async function leadersNow(context: NemesisContext): Promise<string[]> {
+  const { cluster } = context.faults;
+  const leaders: string[] = [];
+  for (const [id, manager] of cluster.managers) {
+    const response = await fetch(`${manager.url}/v1/leader`, {
+      headers: cluster.authHeaders,
+      signal: AbortSignal.timeout(1_000),
+    }).catch(() => undefined);
+    if (response?.ok && ((await response.json()) as { isLeader: boolean }).isLeader) leaders.push(id);
+  }
+  return leaders;
+}
+
+interface JobView {
+  state: string;
+  failedReason: string | null;
+}
+
+const checkpointerKill: Nemesis = {
+  name: 'checkpointer-kill',
+  description:
+    'kill -9 the checkpointer while it runs a shard snapshot job, restart it; the job must complete',
+  async run(context) {
+    const { cluster } = context.faults;
+    const shards = await context.faults.shards();
+    for (const shard of context.random.shuffle(shards)) {
+      const { url } = await cluster.leader();
+      const { job } = await cluster.api<{ job: { queue: string; id: string } }>(
+        url,
+        'POST',
+        '/v1/checkpoints/snapshots',
+        { shard: shard.id },
+      );
+      const jobPath = `/v1/checkpoints/jobs/${job.queue}/${encodeURIComponent(job.id)}`;
+      const state = await waitFor(
+        async () => {
+          const view = await cluster.api<JobView>(url, 'GET', jobPath);
+          return view.state === 'active' || view.state === 'completed' ? view.state : undefined;
+        },
+        { description: `snapshot job ${job.id} to start`, timeoutMs: 20_000, intervalMs: 20 },
+      );
+      if (state === 'completed') {
+        context.timeline.record(this.name, 'skip', `job ${job.id} finished before the kill; another shard`);
+        continue;
+      }
+      cluster.checkpointers.get('c1')!.process.kill('SIGKILL');
+      context.timeline.record(this.name, 'inject', `kill -9 c1 during job ${job.id}`);
+      await sleep(500);
+      await cluster.startCheckpointer('c1');
+      context.timeline.record(this.name, 'heal', 'restarted c1');
+      await waitFor(
+        async () => {
+          const view = await cluster.api<JobView>((await cluster.leader()).url, 'GET', jobPath);
+          if (view.state === 'failed') throw new Error(`snapshot job ${job.id} failed: ${view.failedReason}`);
+          return view.state === 'completed';
+        },
+        { description: `snapshot job ${job.id} to complete after the kill`, timeoutMs: 60_000 },
+      );
+      context.timeline.record(this.name, 'check', `job ${job.id} completed`);
+      return;
+    }
+    throw new Error('every snapshot job finished before the checkpointer could be killed');
+  },
+};
+
+const rollingRestart: Nemesis = {
+  name: 'rolling-restart',
+  description:
+    'restart every node in turn (SIGTERM, start again), waiting for a healthy cluster between nodes',
+  async run(context) {
+    for (const id of context.faults.nodeIds) {
+      await context.faults.node(id).process.stop(10_000);
+      context.timeline.record(this.name, 'inject', `stopped ${id}`);
+      await restart(context, this.name, id);
+      await context.faults.waitHealthy(60_000);
+    }
+  },
+};
+
+/** Every nemesis, in the order the short schedule runs them. */
+export const nemeses: Nemesis[] = [
+  killNode,
+  pauseNode,
+  partitionNodeRedis,
+  partitionNodeInbound,
+  killTwoOfChain,
+  redisOutageShort,
+  redisOutageLong,
+  redisRestart,
+  managerLeaderKill,
+  managerLeaderPause,
+  checkpointerKill,
+  rollingRestart,
+];
