@@ -256,9 +256,15 @@ export class ShardReplica {
 
   /** Appends in one transaction (group commit), then commits (tail) or forwards (others). */
   appendDurably(entries: LogEntry[]): void {
+    this.#context.metrics.onAppendBatch(entries.length);
+    if (this.isTail && this.commitSeq === this.lastSeq) {
+      // A tail with nothing uncommitted commits on durable append: one transaction, no dirty stay.
+      this.store.appendAndCommit(entries);
+      this.#committed(this.lastSeq);
+      return;
+    }
     this.store.append(entries);
     for (const entry of entries) this.dirty.add(entry);
-    this.#context.metrics.onAppendBatch(entries.length);
     if (this.isTail) this.#commitUpTo(this.lastSeq);
     else this.#cursor?.wake();
   }
@@ -272,6 +278,11 @@ export class ShardReplica {
     if (seq <= this.commitSeq) return;
     const entries = this.dirty.takeUpTo(seq);
     this.store.commit(seq, entries);
+    this.#committed(seq);
+  }
+
+  /** The commit point reached `seq`: release the writers waiting on it and tell the predecessor. */
+  #committed(seq: number): void {
     this.#commitWaiters.release(seq);
     const upstream = this.#upstream;
     if (upstream !== undefined && !upstream.closed) {
