@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { ChainConfig, LogEntry, StoredRecord, WriteResult } from '@star/protocol';
 import Database from 'better-sqlite3';
 import { prefixEnd } from './key-range.js';
+import { type RecordMeta, RecordMetaCache } from './record-meta-cache.js';
 import { entryParams, type KvRow, rowToEntry, rowToRecord, rowToWriteResult } from './rows.js';
 import { MetaKeys, migrate } from './schema.js';
 import { prepareStatements, type Statements, scanSql } from './statements.js';
@@ -13,6 +14,8 @@ export interface ShardStoreOptions {
   cacheKiB?: number;
   /** Clock for `requests.applied_at` and `pruneRequests` (default `Date.now`). */
   now?: () => number;
+  /** Keys whose committed metadata `getRecordMeta` keeps in memory (default 65,536; 0 turns it off). */
+  recordMetaCacheEntries?: number;
 }
 
 export interface ScanOptions {
@@ -45,6 +48,7 @@ export class LogTrimmedError extends Error {
 
 export const defaultCacheKiB = 16 * 1024;
 const walAutocheckpointPages = 8192;
+const defaultRecordMetaCacheEntries = 65_536;
 const commitReadChunk = 1000;
 const pruneChunk = 10_000;
 
@@ -59,6 +63,7 @@ export class ShardStore {
   readonly #db: Database.Database;
   readonly #stmts: Statements;
   readonly #now: () => number;
+  readonly #metaCache: RecordMetaCache;
   readonly #scans = new Map<string, Database.Statement<unknown[], KvRow & { key: string }>>();
   #lastSeq: number;
   #lastTerm: number;
@@ -98,6 +103,7 @@ export class ShardStore {
     this.path = path;
     this.#db = db;
     this.#now = options.now ?? Date.now;
+    this.#metaCache = new RecordMetaCache(options.recordMetaCacheEntries ?? defaultRecordMetaCacheEntries);
     const stmts = prepareStatements(db);
     this.#stmts = stmts;
 
@@ -199,6 +205,7 @@ export class ShardStore {
     this.#lastSeq = seq;
     this.#lastTerm = term;
     this.#commitSeq = seq;
+    this.#cacheCommitted(entries);
   }
 
   #checkAppend(what: string, entries: readonly LogEntry[]): { seq: number; term: number } {
@@ -250,6 +257,7 @@ export class ShardStore {
     }
     this.#commitTx(apply, uptoSeq);
     this.#commitSeq = uptoSeq;
+    this.#cacheCommitted(apply);
   }
 
   /** Commits up to `uptoSeq` from the log itself (after a restart, or when this replica becomes tail). */
@@ -257,6 +265,8 @@ export class ShardStore {
     if (!this.#checkCommitTarget('commitFromLog', uptoSeq)) return;
     this.#commitFromLogTx(uptoSeq);
     this.#commitSeq = uptoSeq;
+    // Rare (restart, becoming tail): forgetting is simpler than tracking the keys read from the log.
+    this.#metaCache.clear();
   }
 
   /** The committed record of `key`; `undefined` when absent or deleted. */
@@ -265,14 +275,23 @@ export class ShardStore {
     return row === undefined || row.deleted !== 0 ? undefined : rowToRecord(key, row);
   }
 
-  /** Version of the committed state of `key`, tombstones included; `undefined` when never written. */
-  /** A live record's metadata without its value (what the head checks conditions against). */
-  getRecordMeta(key: string): { version: number; createdAt: number; modifications: number } | undefined {
+  /**
+   * A live record's committed metadata without its value (what the head checks conditions against);
+   * served from memory for keys looked up or committed recently.
+   */
+  getRecordMeta(key: string): RecordMeta | undefined {
+    const cached = this.#metaCache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
     const row = this.#stmts.getRecordMeta.get(key);
-    if (row === undefined || row.deleted !== 0) return undefined;
-    return { version: row.version, createdAt: row.created_at, modifications: row.modifications };
+    const meta =
+      row === undefined || row.deleted !== 0
+        ? null
+        : { version: row.version, createdAt: row.created_at, modifications: row.modifications };
+    this.#metaCache.remember(key, meta);
+    return meta ?? undefined;
   }
 
+  /** Version of the committed state of `key`, tombstones included; `undefined` when never written. */
   getVersion(key: string): { version: number; deleted: boolean } | undefined {
     const row = this.#stmts.getVersion.get(key);
     return row === undefined ? undefined : { version: row.version, deleted: row.deleted !== 0 };
@@ -445,6 +464,19 @@ export class ShardStore {
       throw new Error(`${what}: commit point ${uptoSeq} is below commitSeq ${this.#commitSeq}`);
     }
     return uptoSeq > this.#commitSeq;
+  }
+
+  /** After a commit transaction: the cached metadata of the keys it applied becomes theirs. */
+  #cacheCommitted(entries: readonly LogEntry[]): void {
+    if (this.#metaCache.size === 0) return;
+    for (const entry of entries) {
+      this.#metaCache.committed(
+        entry.key,
+        entry.op === 'put'
+          ? { version: entry.seq, createdAt: entry.createdAt, modifications: entry.modifications }
+          : null,
+      );
+    }
   }
 
   #apply(entry: LogEntry, appliedAt: number): void {
