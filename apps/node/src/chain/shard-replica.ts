@@ -19,6 +19,7 @@ import { DirtyVersions } from './dirty-versions.js';
 import { DownstreamCursor } from './downstream-cursor.js';
 import { HeadSequencer } from './head-sequencer.js';
 import type { PeerLinks } from './peer-links.js';
+import { ReadBatch } from './read-batch.js';
 
 /** What a replica needs from the node around it. */
 export interface ReplicaContext {
@@ -65,6 +66,10 @@ export class ShardReplica {
    */
   #prefixConfirmed = false;
   readonly #commitQuery: CommitSeqQuery;
+  readonly #reads = new ReadBatch<GetResponse>(
+    (key) => this.#readNow(key),
+    (serveEach) => this.store.readTransaction(serveEach),
+  );
   #configuring: Promise<void> | undefined;
 
   constructor(shard: number, store: ShardStore, context: ReplicaContext) {
@@ -314,7 +319,13 @@ export class ShardReplica {
 
   // --- reads (CRAQ) ------------------------------------------------------------------------
 
-  async read(key: string): Promise<GetResponse> {
+  /** A client read; served with the other reads of this event-loop turn in one read transaction. */
+  read(key: string): Promise<GetResponse> {
+    return this.#reads.read(key);
+  }
+
+  /** Decides one read now: from the committed state if the key is clean, else via the tail's commit point. */
+  #readNow(key: string): GetResponse | Promise<GetResponse> {
     if (this.#role === 'none') {
       throw new StarError('MisdirectedRequest', `this node serves no replica of shard ${this.shard}`);
     }
@@ -327,6 +338,10 @@ export class ShardReplica {
       return found(this.store.getCommitted(key));
     }
     this.#context.metrics.onRead('dirty');
+    return this.#readDirty(key);
+  }
+
+  async #readDirty(key: string): Promise<GetResponse> {
     const tailCommit = this.isTail ? this.lastSeq : await this.#commitQuery.fetch();
     const visible = this.dirty.newestAtOrBelow(key, Math.max(tailCommit, this.commitSeq));
     if (visible === undefined) return found(this.store.getCommitted(key));

@@ -3,7 +3,7 @@ import type { ChainConfig, LogEntry, StoredRecord, WriteResult } from '@star/pro
 import Database from 'better-sqlite3';
 import { prefixEnd } from './key-range.js';
 import { type RecordMeta, RecordMetaCache } from './record-meta-cache.js';
-import { entryParams, type KvRow, rowToEntry, rowToRecord, rowToWriteResult } from './rows.js';
+import { entryParams, type KvRow, rawKvToRecord, rowToEntry, rowToRecord, rowToWriteResult } from './rows.js';
 import { MetaKeys, migrate } from './schema.js';
 import { prepareStatements, type Statements, scanSql } from './statements.js';
 
@@ -76,6 +76,7 @@ export class ShardStore {
   readonly #commitTx: (entries: readonly LogEntry[], uptoSeq: number) => void;
   readonly #commitFromLogTx: (uptoSeq: number) => void;
   readonly #trimTx: (uptoSeq: number, term: number) => number;
+  readonly #readTx: (read: () => void) => void;
 
   static open(path: string, options: ShardStoreOptions = {}): ShardStore {
     const db = new Database(path, { timeout: 5000 });
@@ -145,6 +146,7 @@ export class ShardStore {
       }
       stmts.setMeta.run(MetaKeys.commitSeq, uptoSeq);
     });
+    this.#readTx = db.transaction((read: () => void) => read());
     this.#trimTx = db.transaction((uptoSeq: number, term: number) => {
       const { changes } = stmts.deleteLogUpTo.run(uptoSeq);
       stmts.setMeta.run(MetaKeys.trimmedSeq, uptoSeq);
@@ -271,8 +273,16 @@ export class ShardStore {
 
   /** The committed record of `key`; `undefined` when absent or deleted. */
   getCommitted(key: string): StoredRecord | undefined {
-    const row = this.#stmts.getKv.get(key);
-    return row === undefined || row.deleted !== 0 ? undefined : rowToRecord(key, row);
+    const row = this.#stmts.getKvRaw.get(key);
+    return row === undefined ? undefined : rawKvToRecord(key, row);
+  }
+
+  /**
+   * Runs `read` (lookups only) in one read transaction: one WAL read lock for many lookups instead of
+   * one per statement, and one consistent snapshot for all of them.
+   */
+  readTransaction(read: () => void): void {
+    this.#readTx(read);
   }
 
   /**
