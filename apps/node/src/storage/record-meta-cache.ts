@@ -1,3 +1,5 @@
+import type { LogEntry } from '@star/protocol';
+
 /** A live record's metadata without its value: what the head checks conditions against. */
 export interface RecordMeta {
   version: number;
@@ -16,7 +18,8 @@ export interface RecordMeta {
  */
 export class RecordMetaCache {
   readonly #capacity: number;
-  readonly #entries = new Map<string, RecordMeta | null>();
+  /** Mutable slots, so a commit updates a held key with one lookup and no allocation. */
+  readonly #entries = new Map<string, RecordMeta & { exists: boolean }>();
 
   constructor(capacity: number) {
     this.#capacity = Math.max(0, Math.floor(capacity));
@@ -26,9 +29,10 @@ export class RecordMetaCache {
     return this.#entries.size;
   }
 
-  /** The cached metadata, `null` for a key known absent, `undefined` when not cached. */
-  get(key: string): RecordMeta | null | undefined {
-    return this.#entries.get(key);
+  /** The cached metadata (read it at once; a commit overwrites it), `null` for a key known absent, `undefined` when not cached. */
+  get(key: string): Readonly<RecordMeta> | null | undefined {
+    const slot = this.#entries.get(key);
+    return slot === undefined ? undefined : slot.exists ? slot : null;
   }
 
   /** Caches what the database holds for `key` (after a miss). */
@@ -38,12 +42,17 @@ export class RecordMetaCache {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(key, meta);
+    this.#entries.set(key, { exists: meta !== null, version: 0, createdAt: 0, modifications: 0, ...meta });
   }
 
-  /** A committed write of `key`: overwrite the cached entry if there is one. */
-  committed(key: string, meta: RecordMeta | null): void {
-    if (this.#entries.has(key)) this.#entries.set(key, meta);
+  /** A log entry committed: overwrite its key's cached metadata if there is one (a put's seq is its version). */
+  committed(entry: LogEntry): void {
+    const slot = this.#entries.get(entry.key);
+    if (slot === undefined) return;
+    slot.exists = entry.op === 'put';
+    slot.version = entry.seq;
+    slot.createdAt = entry.createdAt;
+    slot.modifications = entry.modifications;
   }
 
   clear(): void {

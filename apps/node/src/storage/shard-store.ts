@@ -479,14 +479,7 @@ export class ShardStore {
   /** After a commit transaction: the cached metadata of the keys it applied becomes theirs. */
   #cacheCommitted(entries: readonly LogEntry[]): void {
     if (this.#metaCache.size === 0) return;
-    for (const entry of entries) {
-      this.#metaCache.committed(
-        entry.key,
-        entry.op === 'put'
-          ? { version: entry.seq, createdAt: entry.createdAt, modifications: entry.modifications }
-          : null,
-      );
-    }
+    for (const entry of entries) this.#metaCache.committed(entry);
   }
 
   #apply(entry: LogEntry, appliedAt: number): void {
