@@ -71,6 +71,9 @@ export class ShardReplica {
     (serveEach) => this.store.readTransaction(serveEach),
   );
   #configuring: Promise<void> | undefined;
+  /** Highest ack notice not yet applied (0: none); see `onAckNotice`. */
+  #pendingAck = 0;
+  #ackScheduled = false;
 
   constructor(shard: number, store: ShardStore, context: ReplicaContext) {
     this.shard = shard;
@@ -153,6 +156,7 @@ export class ShardReplica {
     this.#cursor = undefined;
     this.#upstream = undefined;
     this.#upstreamCommitSeq = 0;
+    this.#pendingAck = 0;
     this.#prefixConfirmed = role === 'single';
     const successor = index >= 0 ? config.chain[index + 1] : undefined;
     if (successor) {
@@ -233,6 +237,7 @@ export class ShardReplica {
 
   onTruncate(afterSeq: number): { lastSeq: number } {
     const keep = Math.max(afterSeq, this.commitSeq);
+    this.#pendingAck = 0;
     this.store.truncateAfter(keep);
     this.dirty.dropAfter(keep);
     return { lastSeq: this.lastSeq };
@@ -277,6 +282,29 @@ export class ShardReplica {
   /** An ack from downstream: everything up to `commitSeq` is durable at the tail. */
   onAck(commitSeq: number): void {
     this.#commitUpTo(Math.min(commitSeq, this.lastSeq));
+  }
+
+  /**
+   * An ack notice from the successor. Acks that arrive in one event-loop turn are applied together
+   * once its I/O is handled: one commit transaction instead of one per ack. A reconfiguration or a
+   * truncation drops a pending ack (the next handshake reports the successor's commit point anew).
+   */
+  onAckNotice(commitSeq: number): void {
+    if (commitSeq <= this.#pendingAck) return;
+    this.#pendingAck = commitSeq;
+    if (this.#ackScheduled) return;
+    this.#ackScheduled = true;
+    setImmediate(() => {
+      this.#ackScheduled = false;
+      const acked = this.#pendingAck;
+      this.#pendingAck = 0;
+      if (acked === 0 || !this.store.isOpen) return;
+      try {
+        this.onAck(acked);
+      } catch (error) {
+        this.#logger.error({ err: error, commitSeq: acked }, 'ack not applied');
+      }
+    });
   }
 
   #commitUpTo(seq: number): void {
