@@ -9,7 +9,6 @@ import {
   type ShardReplicaStatus,
   type ShardRole,
   StarError,
-  type StoredRecord,
 } from '@star/protocol';
 import type { Logger } from 'pino';
 import type { ShardStore } from '../storage/shard-store.js';
@@ -17,8 +16,10 @@ import { CommitSeqQuery } from './commit-seq-query.js';
 import { CommitWaiters } from './commit-waiters.js';
 import { DirtyVersions } from './dirty-versions.js';
 import { DownstreamCursor } from './downstream-cursor.js';
+import { found, recordOf } from './get-response.js';
 import { HeadSequencer } from './head-sequencer.js';
 import type { PeerLinks } from './peer-links.js';
+import { PendingAck } from './pending-ack.js';
 import { ReadBatch } from './read-batch.js';
 
 /** What a replica needs from the node around it. */
@@ -71,9 +72,14 @@ export class ShardReplica {
     (serveEach) => this.store.readTransaction(serveEach),
   );
   #configuring: Promise<void> | undefined;
-  /** Highest ack notice not yet applied (0: none); see `onAckNotice`. */
-  #pendingAck = 0;
-  #ackScheduled = false;
+  readonly #pendingAck = new PendingAck((commitSeq) => {
+    if (!this.store.isOpen) return;
+    try {
+      this.onAck(commitSeq);
+    } catch (error) {
+      this.#logger.error({ err: error, commitSeq }, 'ack not applied');
+    }
+  });
 
   constructor(shard: number, store: ShardStore, context: ReplicaContext) {
     this.shard = shard;
@@ -156,7 +162,7 @@ export class ShardReplica {
     this.#cursor = undefined;
     this.#upstream = undefined;
     this.#upstreamCommitSeq = 0;
-    this.#pendingAck = 0;
+    this.#pendingAck.drop();
     this.#prefixConfirmed = role === 'single';
     const successor = index >= 0 ? config.chain[index + 1] : undefined;
     if (successor) {
@@ -237,7 +243,7 @@ export class ShardReplica {
 
   onTruncate(afterSeq: number): { lastSeq: number } {
     const keep = Math.max(afterSeq, this.commitSeq);
-    this.#pendingAck = 0;
+    this.#pendingAck.drop();
     this.store.truncateAfter(keep);
     this.dirty.dropAfter(keep);
     return { lastSeq: this.lastSeq };
@@ -284,27 +290,9 @@ export class ShardReplica {
     this.#commitUpTo(Math.min(commitSeq, this.lastSeq));
   }
 
-  /**
-   * An ack notice from the successor. Acks that arrive in one event-loop turn are applied together
-   * once its I/O is handled: one commit transaction instead of one per ack. A reconfiguration or a
-   * truncation drops a pending ack (the next handshake reports the successor's commit point anew).
-   */
+  /** An ack notice from the successor: applied with the others of this turn (see PendingAck). */
   onAckNotice(commitSeq: number): void {
-    if (commitSeq <= this.#pendingAck) return;
-    this.#pendingAck = commitSeq;
-    if (this.#ackScheduled) return;
-    this.#ackScheduled = true;
-    setImmediate(() => {
-      this.#ackScheduled = false;
-      const acked = this.#pendingAck;
-      this.#pendingAck = 0;
-      if (acked === 0 || !this.store.isOpen) return;
-      try {
-        this.onAck(acked);
-      } catch (error) {
-        this.#logger.error({ err: error, commitSeq: acked }, 'ack not applied');
-      }
-    });
+    this.#pendingAck.offer(commitSeq);
   }
 
   #commitUpTo(seq: number): void {
@@ -431,20 +419,4 @@ export class ShardReplica {
     this.#commitWaiters.rejectAll(new StarError('Unavailable', 'node shutting down'));
     this.store.close();
   }
-}
-
-function recordOf(entry: LogEntry): StoredRecord {
-  return {
-    key: entry.key,
-    value: entry.value ?? new Uint8Array(),
-    ...(entry.contentType === undefined ? {} : { contentType: entry.contentType }),
-    version: entry.seq,
-    createdAt: entry.createdAt,
-    modifiedAt: entry.modifiedAt,
-    modifications: entry.modifications,
-  };
-}
-
-function found(record: StoredRecord | undefined): GetResponse {
-  return record === undefined ? { found: false } : { found: true, ...record };
 }
