@@ -20,8 +20,8 @@ export interface CursorSource {
   onAck(commitSeq: number): void;
 }
 
-/** Entries per append: a successor stores each append in one transaction, so bigger ones cost less per entry. */
-const MAX_BATCH_ENTRIES = 2048;
+/** Entries per append (a successor stores each append in one transaction). */
+const MAX_BATCH_ENTRIES = 512;
 /** Encoded bytes per append, roughly: far below the link's frame limit (8 MiB) however large values are. */
 export const MAX_BATCH_BYTES = 1024 * 1024;
 const MAX_INFLIGHT_BATCHES = 8;

@@ -293,8 +293,11 @@ export class ShardStore {
     const cached = this.#metaCache.get(key);
     if (cached !== undefined) return cached ?? undefined;
     const row = this.#stmts.getRecordMeta.get(key);
+    // A key never written is not remembered: a stream of new keys (a bulk load) would only churn
+    // the cache. Its first commit leaves a row that the next lookup caches.
+    if (row === undefined) return undefined;
     const meta =
-      row === undefined || row.deleted !== 0
+      row.deleted !== 0
         ? null
         : { version: row.version, createdAt: row.created_at, modifications: row.modifications };
     this.#metaCache.remember(key, meta);
