@@ -48,7 +48,7 @@ const usage = `Usage: pnpm bench:chain [options]
   --concurrency <n>         requests in flight over all workers, read-only and mixed (default 512)
   --write-concurrency <n>   requests in flight in the write-only scenario (default 2048)
   --workers <n>             load-generator worker threads (default 2)
-  --clients-per-node <n>    connections per node per worker (default 2)
+  --clients-per-node <n>    connections per node per worker (default 1, as a client's LinkPool keeps)
   --keys <n>                key space of the throughput scenarios, preloaded (default 10000)
   --value-bytes <n>         value size (default 100)
   --read-policy <p>         round-robin: each read goes to the next replica;
@@ -128,7 +128,7 @@ export function parseOptions(argv: string[], defaultResultsDir: string): BenchOp
     concurrency: positiveInt('concurrency', values.concurrency, 512),
     writeConcurrency: positiveInt('write-concurrency', values['write-concurrency'], 2048),
     workers: positiveInt('workers', values.workers, 2),
-    clientsPerNode: positiveInt('clients-per-node', values['clients-per-node'], 2),
+    clientsPerNode: positiveInt('clients-per-node', values['clients-per-node'], 1),
     keys: positiveInt('keys', values.keys, 10_000),
     valueBytes: positiveInt('value-bytes', values['value-bytes'], 100, 0),
     readPolicy,

@@ -160,6 +160,6 @@ export function registerNodeApi(
       const replica = replicas.get(notice.shard);
       // An ack of another term is from a chain that no longer exists: drop it.
       if (notice.term !== replica.term) return;
-      replica.onAck(notice.commitSeq);
+      replica.onAckNotice(notice.commitSeq);
     });
 }

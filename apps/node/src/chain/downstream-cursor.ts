@@ -24,7 +24,10 @@ export interface CursorSource {
   onAck(commitSeq: number): void;
 }
 
+/** Entries per append (a successor stores each append in one transaction). */
 const MAX_BATCH_ENTRIES = 512;
+/** Encoded bytes per append, roughly: far below the link's frame limit (8 MiB) however large values are. */
+export const MAX_BATCH_BYTES = 1024 * 1024;
 const MAX_INFLIGHT_BATCHES = 8;
 const RETRY_DELAY_MS = 50;
 
@@ -156,7 +159,7 @@ export class DownstreamCursor {
       const entries =
         this.#sentSeq >= this.#source.lastSeq
           ? []
-          : this.#source.entriesFrom(this.#sentSeq + 1, MAX_BATCH_ENTRIES);
+          : withinByteBudget(this.#source.entriesFrom(this.#sentSeq + 1, MAX_BATCH_ENTRIES));
       if (this.#sentSeq < this.#source.lastSeq && entries[0]?.seq !== this.#sentSeq + 1) {
         throw new StarError('Unavailable', `log no longer holds seq ${this.#sentSeq + 1} for the successor`);
       }
@@ -182,4 +185,16 @@ export class DownstreamCursor {
     }
     if (failure !== undefined) throw failure;
   }
+}
+
+/** The longest prefix of `entries` (at least one) whose keys and values fit `MAX_BATCH_BYTES`. */
+export function withinByteBudget(entries: AppendRequest['entries']): AppendRequest['entries'] {
+  let bytes = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    // A key's UTF-8 takes at most 3 bytes per UTF-16 unit; 64 covers the other fields and framing.
+    bytes += (entry.value?.byteLength ?? 0) + entry.key.length * 3 + 64;
+    if (bytes > MAX_BATCH_BYTES && i > 0) return entries.slice(0, i);
+  }
+  return entries;
 }

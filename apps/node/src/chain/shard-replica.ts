@@ -14,7 +14,6 @@ import {
   type ShardReplicaStatus,
   type ShardRole,
   StarError,
-  type StoredRecord,
 } from '@star/protocol';
 import type { Logger } from 'pino';
 import type { ShardStore } from '../storage/shard-store.js';
@@ -22,8 +21,11 @@ import { CommitSeqQuery } from './commit-seq-query.js';
 import { CommitWaiters } from './commit-waiters.js';
 import { DirtyVersions } from './dirty-versions.js';
 import { DownstreamCursor } from './downstream-cursor.js';
+import { found, recordOf } from './get-response.js';
 import { HeadSequencer } from './head-sequencer.js';
 import type { PeerLinks } from './peer-links.js';
+import { PendingAck } from './pending-ack.js';
+import { ReadBatch } from './read-batch.js';
 
 /** What a replica needs from the node around it. */
 export interface ReplicaContext {
@@ -78,7 +80,19 @@ export class ShardReplica {
    */
   #prefixConfirmed = false;
   readonly #commitQuery: CommitSeqQuery;
+  readonly #reads = new ReadBatch<GetResponse>(
+    (key) => this.#readNow(key),
+    (serveEach) => this.store.readTransaction(serveEach),
+  );
   #configuring: Promise<void> | undefined;
+  readonly #pendingAck = new PendingAck((commitSeq) => {
+    if (!this.store.isOpen) return;
+    try {
+      this.onAck(commitSeq);
+    } catch (error) {
+      this.#logger.error({ err: error, commitSeq }, 'ack not applied');
+    }
+  });
 
   constructor(shard: number, store: ShardStore, context: ReplicaContext) {
     this.shard = shard;
@@ -175,6 +189,7 @@ export class ShardReplica {
     this.#cursor = undefined;
     this.#upstream = undefined;
     this.#upstreamCommitSeq = 0;
+    this.#pendingAck.drop();
     this.#prefixConfirmed = role === 'single';
     const successor = index >= 0 ? config.chain[index + 1] : undefined;
     if (successor) {
@@ -256,6 +271,7 @@ export class ShardReplica {
 
   onTruncate(afterSeq: number): { lastSeq: number } {
     const keep = Math.max(afterSeq, this.commitSeq);
+    this.#pendingAck.drop();
     this.store.truncateAfter(keep);
     this.dirty.dropAfter(keep);
     return { lastSeq: this.lastSeq };
@@ -284,9 +300,15 @@ export class ShardReplica {
 
   /** Appends in one transaction (group commit), then commits (tail) or forwards (others). */
   appendDurably(entries: LogEntry[]): void {
+    this.#context.metrics.onAppendBatch(entries.length);
+    if (this.isTail && this.commitSeq === this.lastSeq) {
+      // A tail with nothing uncommitted commits on durable append: one transaction, no dirty stay.
+      this.store.appendAndCommit(entries);
+      this.#committed(this.lastSeq);
+      return;
+    }
     this.store.append(entries);
     for (const entry of entries) this.dirty.add(entry);
-    this.#context.metrics.onAppendBatch(entries.length);
     if (this.isTail) this.#commitUpTo(this.lastSeq);
     else this.#cursor?.wake();
   }
@@ -296,10 +318,20 @@ export class ShardReplica {
     this.#commitUpTo(Math.min(commitSeq, this.lastSeq));
   }
 
+  /** An ack notice from the successor: applied with the others of this turn (see PendingAck). */
+  onAckNotice(commitSeq: number): void {
+    this.#pendingAck.offer(commitSeq);
+  }
+
   #commitUpTo(seq: number): void {
     if (seq <= this.commitSeq) return;
     const entries = this.dirty.takeUpTo(seq);
     this.store.commit(seq, entries);
+    this.#committed(seq);
+  }
+
+  /** The commit point reached `seq`: release the writers waiting on it and tell the predecessor. */
+  #committed(seq: number): void {
     this.#commitWaiters.release(seq);
     this.events.emit('committed', seq);
     const upstream = this.#upstream;
@@ -332,13 +364,23 @@ export class ShardReplica {
 
   // --- reads (CRAQ) ------------------------------------------------------------------------
 
-  async read(key: string): Promise<GetResponse> {
+  /** A client read; served with the other reads of this event-loop turn in one read transaction. */
+  read(key: string): Promise<GetResponse> {
+    return this.#reads.read(key);
+  }
+
+  /** Decides one read now: from the committed state if the key is clean, else via the tail's commit point. */
+  #readNow(key: string): GetResponse | Promise<GetResponse> {
     this.#checkReadable();
     if (this.dirty.newest(key) === undefined) {
       this.#context.metrics.onRead('clean');
       return found(this.store.getCommitted(key));
     }
     this.#context.metrics.onRead('dirty');
+    return this.#readDirty(key);
+  }
+
+  async #readDirty(key: string): Promise<GetResponse> {
     const tailCommit = this.isTail ? this.lastSeq : await this.#commitQuery.fetch();
     const visible = this.dirty.newestAtOrBelow(key, Math.max(tailCommit, this.commitSeq));
     if (visible === undefined) return found(this.store.getCommitted(key));
@@ -449,20 +491,4 @@ export class ShardReplica {
     this.#commitWaiters.rejectAll(new StarError('Unavailable', 'node shutting down'));
     this.store.close();
   }
-}
-
-function recordOf(entry: LogEntry): StoredRecord {
-  return {
-    key: entry.key,
-    value: entry.value ?? new Uint8Array(),
-    ...(entry.contentType === undefined ? {} : { contentType: entry.contentType }),
-    version: entry.seq,
-    createdAt: entry.createdAt,
-    modifiedAt: entry.modifiedAt,
-    modifications: entry.modifications,
-  };
-}
-
-function found(record: StoredRecord | undefined): GetResponse {
-  return record === undefined ? { found: false } : { found: true, ...record };
 }

@@ -17,7 +17,14 @@ import { openShardStore } from './shard-store.js';
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sources = ['key-range.ts', 'rows.ts', 'schema.ts', 'statements.ts', 'shard-store.ts'];
+const sources = [
+  'key-range.ts',
+  'rows.ts',
+  'schema.ts',
+  'statements.ts',
+  'record-meta-cache.ts',
+  'shard-store.ts',
+];
 const batchSize = 200;
 const valueBytes = 1000;
 const keySpace = 1000;

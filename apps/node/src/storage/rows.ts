@@ -26,6 +26,9 @@ export interface KvRow {
   value: Buffer | null;
 }
 
+/** A live `kv` row as a raw array: version, created_at, modified_at, modifications, content_type, value. */
+export type RawKvRow = [number, number, number, number, string | null, Buffer | null];
+
 export interface RequestRow {
   seq: number;
   created_at: number;
@@ -62,6 +65,19 @@ export function rowToRecord(key: string, row: KvRow): StoredRecord {
     modifications: row.modifications,
   };
   if (row.content_type !== null) record.contentType = row.content_type;
+  return record;
+}
+
+export function rawKvToRecord(key: string, row: RawKvRow): StoredRecord {
+  const record: StoredRecord = {
+    key,
+    value: row[5] ?? empty,
+    version: row[0],
+    createdAt: row[1],
+    modifiedAt: row[2],
+    modifications: row[3],
+  };
+  if (row[4] !== null) record.contentType = row[4];
   return record;
 }
 

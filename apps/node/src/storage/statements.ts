@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { KvRow, LogRow, RequestRow } from './rows.js';
+import type { LogRow, RawKvRow, RequestRow } from './rows.js';
 
 const logColumns =
   'seq, term, op, key, created_at, modified_at, modifications, client_id, request_id, content_type, value';
@@ -17,7 +17,8 @@ export interface Statements {
   deleteLogAfter: Stmt<[number]>;
   deleteLogUpTo: Stmt<[number]>;
   upsertKv: Stmt<unknown[]>;
-  getKv: Stmt<[string], KvRow>;
+  /** A live record as an array in `RawKvRow` order (raw rows skip building an object per lookup). */
+  getKvRaw: Stmt<[string], RawKvRow>;
   getVersion: Stmt<[string], { version: number; deleted: number }>;
   getRecordMeta: Stmt<
     [string],
@@ -58,9 +59,11 @@ export function prepareStatements(db: Database.Database): Statements {
          modified_at = excluded.modified_at, modifications = excluded.modifications,
          content_type = excluded.content_type, value = excluded.value`,
     ),
-    getKv: db.prepare<[string], KvRow>(
-      'SELECT version, deleted, created_at, modified_at, modifications, content_type, value FROM kv WHERE key = ?',
-    ),
+    getKvRaw: db
+      .prepare<[string], RawKvRow>(
+        'SELECT version, created_at, modified_at, modifications, content_type, value FROM kv WHERE key = ? AND deleted = 0',
+      )
+      .raw(),
     getVersion: db.prepare<[string], { version: number; deleted: number }>(
       'SELECT version, deleted FROM kv WHERE key = ?',
     ),
