@@ -65,7 +65,7 @@ export class RegisterWorkload {
         await StarClient.connect({
           managers: this.#options.managers,
           apiKey: this.#options.apiKey,
-          clientId: `fault-lib-${i}`,
+          clientName: `fault-lib-${i}`,
         }),
       );
     }
