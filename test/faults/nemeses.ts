@@ -228,7 +228,8 @@ const checkpointerKill: Nemesis = {
           const view = await cluster.api<JobView>(url, 'GET', jobPath);
           return view.state === 'active' || view.state === 'completed' ? view.state : undefined;
         },
-        { description: `snapshot job ${job.id} to start`, timeoutMs: 20_000, intervalMs: 20 },
+        // Scheduled snapshots of every shard may be queued ahead of it (a few seconds each under load).
+        { description: `snapshot job ${job.id} to start`, timeoutMs: 90_000, intervalMs: 20 },
       );
       if (state === 'completed') {
         context.timeline.record(this.name, 'skip', `job ${job.id} finished before the kill; another shard`);

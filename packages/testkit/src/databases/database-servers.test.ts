@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../wait-for.js';
 import { runCaptured } from './apt-install.js';
 import { type MariadbServer, startMariadb } from './mariadb-server.js';
 import { type PostgresServer, startPostgres } from './postgres-server.js';
@@ -33,7 +34,11 @@ describe('private database servers', () => {
       "SELECT 'harness-' || 42",
     ]);
     expect(output.trim()).toBe('harness-42');
-    expect(postgres.log()).toContain("SELECT 'harness-' || 42");
+    // The server's logger writes asynchronously: wait for the line rather than read once.
+    await waitFor(() => postgres.log().includes("SELECT 'harness-' || 42"), {
+      description: 'the statement in the PostgreSQL log',
+      timeoutMs: 5_000,
+    });
     await expect(
       runCaptured('env', [
         'PGPASSWORD=wrong',
@@ -69,6 +74,9 @@ describe('private database servers', () => {
       "SELECT CONCAT('harness-', 42)",
     ]);
     expect(output.trim()).toBe('harness-42');
-    expect(mariadb.generalLog()).toContain("SELECT CONCAT('harness-', 42)");
+    await waitFor(() => mariadb.generalLog().includes("SELECT CONCAT('harness-', 42)"), {
+      description: 'the statement in the MariaDB general log',
+      timeoutMs: 5_000,
+    });
   });
 });
