@@ -7,6 +7,7 @@ import {
   type Namespace,
   type Shard,
   StarError,
+  type StoredRecord,
   type WriteResult,
 } from '@star/protocol';
 import { AssignmentFollower } from './assignment-follower.js';
@@ -55,15 +56,8 @@ export interface DeleteOptions extends KeyOptions {
   expectedVersion?: number;
 }
 
-export interface StarRecord {
-  key: string;
-  value: Uint8Array;
-  contentType?: string;
-  version: number;
-  createdAt: number;
-  modifiedAt: number;
-  modifications: number;
-}
+/** A key's newest committed value with its metadata (the protocol's StoredRecord). */
+export type StarRecord = StoredRecord;
 
 export type BatchOp =
   | { op: 'put'; key: string; value: Uint8Array | string; options?: PutOptions }

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import type { StoredRecord } from '@star/protocol';
 import type { Column } from '../../model/table.js';
 
 /**
@@ -8,18 +9,8 @@ import type { Column } from '../../model/table.js';
  * pushes key predicates into scans with `starKeyRange` (see docs/connectors.md, "star").
  */
 
-/** One record as a scan returns it (design §2: value, version, createdAt, modifiedAt, modifications). */
-export interface StarRecord {
-  key: string;
-  value: Uint8Array;
-  contentType?: string;
-  /** The shard sequence number of the record's last write. */
-  version: number;
-  /** Epoch milliseconds. */
-  createdAt: number;
-  modifiedAt: number;
-  modifications: number;
-}
+/** One record as a scan returns it: the protocol's StoredRecord (design §2). */
+export type StarRecord = StoredRecord;
 
 /** A key range, the unit a Star scan can narrow by: `[start, end)` and/or a prefix. */
 export interface StarKeyRange {
