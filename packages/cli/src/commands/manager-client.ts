@@ -8,7 +8,7 @@ import {
   trimUrl,
 } from './service-call.js';
 
-export const DEFAULT_MANAGER_URL = 'http://127.0.0.1:7000';
+export const DEFAULT_MANAGER_URL = 'http://127.0.0.1:7400';
 
 /** Where a manager is and the key to present: flags first, then STAR_MANAGER_URL / STAR_API_KEY. */
 export interface ManagerTarget {
