@@ -99,6 +99,8 @@ export class ShardReplica {
     this.store = store;
     this.#context = context;
     this.#logger = context.logger.child({ shard });
+    // One listener per watch of this shard: any number of watchers is expected, not a leak.
+    this.events.setMaxListeners(0);
     for (const entry of store.uncommittedEntries()) this.dirty.add(entry);
     this.#commitQuery = new CommitSeqQuery(() => this.#queryTail());
     this.sequencer = new HeadSequencer(this, context.maxValueBytes);
