@@ -6,15 +6,13 @@ import type {
   ConnectorContext,
   ConnectorFactory,
   ConnectorMetadata,
-  OrderKey,
   ScanOptions,
   ScanSpec,
 } from '../../model/connector.js';
 import type { Column, Partition, Row, TableRef, TableSchema, TableStatistics } from '../../model/table.js';
-import { type FilterSplit, type Predicate, splitFilter } from '../../predicate/predicate.js';
 import { sourceError } from '../../source/source-errors.js';
 import { withSourceRetry } from '../../source/source-retry.js';
-import { buildSelect, canPushToSql, type ParameterizedSql } from '../../sql/select-builder.js';
+import { SqlPushdown } from '../../sql/sql-pushdown.js';
 import { readStatistics, statisticsQuery } from '../../sql/sql-statistics.js';
 import { mysqlDialect } from './mysql-dialect.js';
 import { isTransientMysqlError, mysqlColumnType, mysqlDateTimeToIso } from './mysql-types.js';
@@ -42,7 +40,7 @@ export const mysqlConnectorFactory: ConnectorFactory<typeof MysqlProperties> = {
   create: (properties, context) => new MysqlConnector(properties, context),
 };
 
-export class MysqlConnector implements Connector {
+export class MysqlConnector extends SqlPushdown implements Connector {
   readonly type = 'mysql';
   readonly catalog: string;
   readonly #pool: mysql.Pool;
@@ -53,6 +51,7 @@ export class MysqlConnector implements Connector {
     properties: MysqlProperties,
     private readonly context: ConnectorContext,
   ) {
+    super(mysqlDialect);
     this.catalog = context.catalog;
     this.#secrets = [properties.password];
     this.#pool = mysql.createPool({
@@ -80,22 +79,6 @@ export class MysqlConnector implements Connector {
 
   metadata(): ConnectorMetadata {
     return this.#metadata;
-  }
-
-  applyFilter(table: TableSchema, filter: Predicate): FilterSplit {
-    return splitFilter(filter, (term) => canPushToSql(mysqlDialect, table, term));
-  }
-
-  applyOrderBy(_table: TableSchema, _orderBy: OrderKey[]): boolean {
-    return true;
-  }
-
-  applyLimit(_table: TableSchema, _limit: number): boolean {
-    return true;
-  }
-
-  selectFor(spec: ScanSpec): ParameterizedSql {
-    return buildSelect(mysqlDialect, this.#tableSql(spec.table), spec);
   }
 
   async describeScan(spec: ScanSpec): Promise<Record<string, unknown>> {
@@ -137,7 +120,7 @@ export class MysqlConnector implements Connector {
     await new Promise<void>((resolve) => this.#pool.end(() => resolve()));
   }
 
-  #tableSql(ref: TableRef): string {
+  protected tableSql(ref: TableRef): string {
     return `${mysqlDialect.quoteIdentifier(ref.database)}.${mysqlDialect.quoteIdentifier(ref.table)}`;
   }
 
@@ -216,7 +199,7 @@ export class MysqlConnector implements Connector {
   /** Exact counts, min and max from one aggregate; distinct estimates from index cardinality. */
   async #getStatistics(ref: TableRef): Promise<TableStatistics> {
     const schema = await this.#getTable(ref);
-    const [aggregate] = await this.#query(statisticsQuery(mysqlDialect, this.#tableSql(ref), schema), []);
+    const [aggregate] = await this.#query(statisticsQuery(mysqlDialect, this.tableSql(ref), schema), []);
     const { rowCount, columns } = readStatistics(schema, aggregate ?? {}, (value, column) =>
       normalizeValue(value, column),
     );

@@ -7,15 +7,13 @@ import type {
   ConnectorContext,
   ConnectorFactory,
   ConnectorMetadata,
-  OrderKey,
   ScanOptions,
   ScanSpec,
 } from '../../model/connector.js';
 import type { Column, Partition, Row, TableRef, TableSchema, TableStatistics } from '../../model/table.js';
-import { type FilterSplit, type Predicate, splitFilter } from '../../predicate/predicate.js';
 import { sourceError } from '../../source/source-errors.js';
 import { withSourceRetry } from '../../source/source-retry.js';
-import { buildSelect, canPushToSql, type ParameterizedSql } from '../../sql/select-builder.js';
+import { SqlPushdown } from '../../sql/sql-pushdown.js';
 import { readStatistics, statisticsQuery } from '../../sql/sql-statistics.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { isTransientPostgresError, postgresColumnType, postgresTypeParsers } from './postgres-types.js';
@@ -49,7 +47,7 @@ export const postgresConnectorFactory: ConnectorFactory<typeof PostgresPropertie
   create: (properties, context) => new PostgresConnector(properties, context),
 };
 
-export class PostgresConnector implements Connector {
+export class PostgresConnector extends SqlPushdown implements Connector {
   readonly type = 'postgres';
   readonly catalog: string;
   readonly #pool: pg.Pool;
@@ -60,6 +58,7 @@ export class PostgresConnector implements Connector {
     private readonly properties: PostgresProperties,
     private readonly context: ConnectorContext,
   ) {
+    super(postgresDialect);
     this.catalog = context.catalog;
     this.#secrets = [properties.password];
     this.#pool = new pg.Pool({
@@ -89,22 +88,6 @@ export class PostgresConnector implements Connector {
 
   metadata(): ConnectorMetadata {
     return this.#metadata;
-  }
-
-  applyFilter(table: TableSchema, filter: Predicate): FilterSplit {
-    return splitFilter(filter, (term) => canPushToSql(postgresDialect, table, term));
-  }
-
-  applyOrderBy(_table: TableSchema, _orderBy: OrderKey[]): boolean {
-    return true;
-  }
-
-  applyLimit(_table: TableSchema, _limit: number): boolean {
-    return true;
-  }
-
-  selectFor(spec: ScanSpec): ParameterizedSql {
-    return buildSelect(postgresDialect, this.#tableSql(spec.table), spec);
   }
 
   async describeScan(spec: ScanSpec): Promise<Record<string, unknown>> {
@@ -151,7 +134,7 @@ export class PostgresConnector implements Connector {
     await this.#pool.end();
   }
 
-  #tableSql(ref: TableRef): string {
+  protected tableSql(ref: TableRef): string {
     return `${postgresDialect.quoteIdentifier(ref.database)}.${postgresDialect.quoteIdentifier(ref.table)}`;
   }
 
@@ -237,7 +220,7 @@ export class PostgresConnector implements Connector {
    */
   async #getStatistics(ref: TableRef): Promise<TableStatistics> {
     const schema = await this.#getTable(ref);
-    const [aggregate] = await this.#query(statisticsQuery(postgresDialect, this.#tableSql(ref), schema), []);
+    const [aggregate] = await this.#query(statisticsQuery(postgresDialect, this.tableSql(ref), schema), []);
     const { rowCount, columns } = readStatistics(schema, aggregate ?? {}, (value) => value);
     const estimates = await this.#query(
       `SELECT attname, n_distinct FROM pg_stats WHERE schemaname = $1 AND tablename = $2`,

@@ -6,14 +6,12 @@ import type {
   ConnectorContext,
   ConnectorFactory,
   ConnectorMetadata,
-  OrderKey,
   ScanOptions,
   ScanSpec,
 } from '../../model/connector.js';
 import type { Column, Partition, Row, TableRef, TableSchema, TableStatistics } from '../../model/table.js';
-import { type FilterSplit, type Predicate, splitFilter } from '../../predicate/predicate.js';
 import { sourceError } from '../../source/source-errors.js';
-import { buildSelect, canPushToSql, type ParameterizedSql } from '../../sql/select-builder.js';
+import { SqlPushdown } from '../../sql/sql-pushdown.js';
 import { readStatistics, statisticsQuery } from '../../sql/sql-statistics.js';
 import { sqliteColumnType, sqliteDialect } from './sqlite-dialect.js';
 
@@ -33,7 +31,7 @@ export const sqliteConnectorFactory: ConnectorFactory<typeof SqliteProperties> =
   create: (properties, context) => new SqliteConnector(properties, context),
 };
 
-export class SqliteConnector implements Connector {
+export class SqliteConnector extends SqlPushdown implements Connector {
   readonly type = 'sqlite';
   readonly catalog: string;
   readonly #metadata: ConnectorMetadata;
@@ -43,6 +41,7 @@ export class SqliteConnector implements Connector {
     private readonly properties: SqliteProperties,
     context: ConnectorContext,
   ) {
+    super(sqliteDialect);
     this.catalog = context.catalog;
     this.#metadata = {
       listDatabases: async () => this.#listDatabases(),
@@ -58,22 +57,6 @@ export class SqliteConnector implements Connector {
 
   metadata(): ConnectorMetadata {
     return this.#metadata;
-  }
-
-  applyFilter(table: TableSchema, filter: Predicate): FilterSplit {
-    return splitFilter(filter, (term) => canPushToSql(sqliteDialect, table, term));
-  }
-
-  applyOrderBy(_table: TableSchema, _orderBy: OrderKey[]): boolean {
-    return true;
-  }
-
-  applyLimit(_table: TableSchema, _limit: number): boolean {
-    return true;
-  }
-
-  selectFor(spec: ScanSpec): ParameterizedSql {
-    return buildSelect(sqliteDialect, this.#tableSql(spec.table), spec);
   }
 
   async describeScan(spec: ScanSpec): Promise<Record<string, unknown>> {
@@ -133,7 +116,7 @@ export class SqliteConnector implements Connector {
     }
   }
 
-  #tableSql(ref: TableRef): string {
+  protected tableSql(ref: TableRef): string {
     return `${sqliteDialect.quoteIdentifier(ref.database)}.${sqliteDialect.quoteIdentifier(ref.table)}`;
   }
 
@@ -181,7 +164,7 @@ export class SqliteConnector implements Connector {
     const schema = this.#getTable(ref);
     const aggregate = this.#guard(() =>
       this.#database()
-        .prepare(statisticsQuery(sqliteDialect, this.#tableSql(ref), schema, { distinct: true }))
+        .prepare(statisticsQuery(sqliteDialect, this.tableSql(ref), schema, { distinct: true }))
         .get(),
     ) as Record<string, unknown>;
     const { rowCount, columns } = readStatistics(schema, aggregate, (value, column) =>
