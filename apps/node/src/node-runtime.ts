@@ -1,5 +1,11 @@
 import { ImageStore, LinkRouter, linkServer, type ServiceContext, ShardSnapshots } from '@star/core';
-import { type ChainConfig, ChainKeys, type NodeRegistration, type ServiceConfig } from '@star/protocol';
+import {
+  type ChainConfig,
+  ChainKeys,
+  ControlPlaneCodecs,
+  type NodeRegistration,
+  type ServiceConfig,
+} from '@star/protocol';
 import { advertisedAddress } from './advertised-address.js';
 import { registerNodeApi } from './api/node-router.js';
 import { registerSnapshotApi } from './api/snapshot-router.js';
@@ -31,7 +37,11 @@ export async function registerNode(
     capacity: config.capacity,
     startedAt: Date.now(),
   };
-  await redis.hset(ChainKeys.nodeRegistry, registration.id, JSON.stringify(registration));
+  await redis.hset(
+    ChainKeys.nodeRegistry,
+    registration.id,
+    ControlPlaneCodecs.nodeRegistration.encode(registration),
+  );
   service.logger.info({ registration }, 'node registered');
 }
 
@@ -56,8 +66,9 @@ export async function wireNode({
     revalidate: () => replicas?.revalidate() ?? Promise.resolve(),
   });
   const fetchConfig = async (shard: number): Promise<ChainConfig | undefined> => {
-    const raw = await redis.get(ChainKeys.shardConfig(shard));
-    return raw === null ? undefined : (JSON.parse(raw) as ChainConfig);
+    const key = ChainKeys.shardConfig(shard);
+    const raw = await redis.get(key);
+    return raw === null ? undefined : ControlPlaneCodecs.shardConfig.decode(raw, key);
   };
 
   const bootstrap = new SnapshotBootstrap({

@@ -1,6 +1,7 @@
 export * from './auth/index.js';
 export { envVarName, loadConfig } from './config/load-config.js';
 export { RuntimeConfig } from './config/runtime-config.js';
+export * from './failpoints/index.js';
 export { ImageArea, ImageStore, type StoredFile, sha256Of } from './image-store/image-store.js';
 export { ImageWriter } from './image-store/image-writer.js';
 export { ShardSnapshots, shardSnapshotName } from './image-store/shard-snapshots.js';

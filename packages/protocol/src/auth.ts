@@ -91,9 +91,3 @@ export type CreatedApiKey = Static<typeof CreatedApiKey>;
 
 export const ApiKeyList = Type.Object({ keys: Type.Array(ApiKeyInfo) });
 export type ApiKeyList = Static<typeof ApiKeyList>;
-
-/** Redis names of the API key store. */
-export const ApiKeyKeys = {
-  /** Hash: key id -> JSON of the key's info plus the SHA-256 of its secret. */
-  hash: 'star:apikeys',
-} as const;

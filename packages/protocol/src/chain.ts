@@ -193,22 +193,13 @@ export interface NodeStatus {
   shards: ShardReplicaStatus[];
 }
 
-/** What a node announces about itself when it starts. */
-export interface NodeRegistration {
-  id: string;
+/** What a node announces about itself when it starts (the registry's value; see control-plane.ts). */
+export const NodeRegistration = Type.Object({
+  id: Type.String({ minLength: 1 }),
   /** `host:port` clients and peers dial for links. */
-  address: string;
-  group: string;
-  capacity: number;
-  startedAt: number;
-}
-
-/** Redis keys of the chain's control plane, shared by nodes and whoever configures chains. */
-export const ChainKeys = {
-  /** JSON `ChainConfig` of a shard: the source of truth a node fetches on a newer term. */
-  shardConfig: (shard: number) => `star:shard:${shard}:config`,
-  /** A node's read lease: `SET ... PX`; the manager treats the node as dead once it expired. */
-  nodeLease: (node: string) => `star:node:${node}:lease`,
-  /** Hash of node id → JSON `NodeRegistration`: nodes announce themselves here; the manager journals them. */
-  nodeRegistry: 'star:nodes',
-} as const;
+  address: Type.String({ minLength: 1 }),
+  group: Type.String({ minLength: 1 }),
+  capacity: Type.Integer({ minimum: 1 }),
+  startedAt: Type.Integer({ minimum: 0 }),
+});
+export type NodeRegistration = Static<typeof NodeRegistration>;

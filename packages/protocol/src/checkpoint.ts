@@ -15,7 +15,7 @@ export const CheckpointQueues = {
 export type CheckpointQueueName = (typeof CheckpointQueues)[keyof typeof CheckpointQueues];
 
 /** Redis key prefix of the checkpoint queues (BullMQ's own keys live under it). */
-export const CheckpointQueuePrefix = 'star:bull';
+export { QueueKeyPrefix as CheckpointQueuePrefix } from './control-plane.js';
 
 /**
  * Options of every checkpoint job, whoever enqueues it: retried with exponential backoff; finished

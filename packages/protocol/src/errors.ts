@@ -29,6 +29,8 @@ export const ErrorCodes = {
   UnknownMethod: { status: 400, retryable: false },
   /** Chain level: the message carried an older term than the receiver's. */
   StaleTerm: { status: 409, retryable: true },
+  /** A value in the control plane (Redis) does not decode: logged where it is read, never trusted. */
+  MalformedControlPlane: { status: 500, retryable: false },
   /** A watch or read asked for log entries that compaction already dropped. */
   Compacted: { status: 410, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;

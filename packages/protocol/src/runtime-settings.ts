@@ -32,10 +32,3 @@ export const RuntimeSettingsPatch = Type.Partial(Type.Object(fields), {
   minProperties: 1,
 });
 export type RuntimeSettingsPatch = Static<typeof RuntimeSettingsPatch>;
-
-export const RuntimeSettingsKeys = {
-  hash: 'star:config',
-  /** Bumped on every change; services report the version they run with. */
-  versionField: '_version',
-  channel: 'star:config:changed',
-} as const;

@@ -34,6 +34,11 @@ export const ServiceConfig = Type.Object({
    * printable characters, no spaces (it travels in an `Authorization` header).
    */
   adminKey: Type.String({ pattern: '^([\\x21-\\x7e]{16,})?$', default: '' }),
+  /**
+   * Failpoints armed at start, for fault tests: `name[@tag]=action;...` (see `FailpointNames`).
+   * Empty in production; a bad list stops the process at start.
+   */
+  failpoints: Type.String({ default: '' }),
   /** How long SIGTERM waits for in-flight requests before closing anyway. */
   shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10_000 }),
 });

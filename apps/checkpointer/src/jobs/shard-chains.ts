@@ -1,5 +1,5 @@
 import { LinkPool, type Logger } from '@star/core';
-import { type ChainConfig, ChainKeys } from '@star/protocol';
+import { type ChainConfig, ChainKeys, ControlPlaneCodecs } from '@star/protocol';
 import type { Redis } from 'ioredis';
 
 /**
@@ -16,8 +16,9 @@ export class ShardChains {
   }
 
   async configOf(shard: number): Promise<ChainConfig | undefined> {
-    const raw = await this.#redis.get(ChainKeys.shardConfig(shard));
-    return raw === null ? undefined : (JSON.parse(raw) as ChainConfig);
+    const key = ChainKeys.shardConfig(shard);
+    const raw = await this.#redis.get(key);
+    return raw === null ? undefined : ControlPlaneCodecs.shardConfig.decode(raw, key);
   }
 
   /** Ids of every shard with a published chain. */

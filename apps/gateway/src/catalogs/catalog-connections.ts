@@ -1,7 +1,8 @@
 import { type Connector, type ConnectorRegistry, MetadataCache } from '@star/connectors';
 import type { Logger } from '@star/core';
+import { CatalogKeys } from '@star/protocol';
 import type { Redis } from 'ioredis';
-import { CatalogKeys, type CatalogRecord, type CatalogStore } from './catalog-store.js';
+import type { CatalogRecord, CatalogStore } from './catalog-store.js';
 
 /** An open catalog: its connector (holding the source's pool) and its metadata cache. */
 export interface OpenCatalog {

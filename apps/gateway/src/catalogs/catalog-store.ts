@@ -1,16 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { ConnectorRegistry } from '@star/connectors';
-import { StarError } from '@star/protocol';
+import { CatalogKeys, StarError } from '@star/protocol';
 import type { Redis } from 'ioredis';
 import type { SecretBox } from './secret-box.js';
-
-/** Where catalogs live in the control plane; every gateway reads them there. */
-export const CatalogKeys = {
-  /** Hash: catalog name to its stored record (JSON, secrets sealed). */
-  hash: 'star:catalogs',
-  /** Pub/sub: a catalog's name whenever it is created or deleted, so gateways drop their connections. */
-  channel: 'star:catalogs:changed',
-} as const;
 
 export const CATALOG_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 /** What the API shows in place of a secret. */

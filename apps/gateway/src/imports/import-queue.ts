@@ -4,13 +4,13 @@ import {
   type ImportRequest,
   ImportRequest as ImportRequestSchema,
 } from '@star/connectors';
-import { StarError } from '@star/protocol';
+import { QueueKeyPrefix, StarError } from '@star/protocol';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 /** The BullMQ queue of catalog imports; every gateway both enqueues and works it. */
 export const ImportQueueName = 'star-imports';
-export const ImportQueuePrefix = 'star:bull';
+export const ImportQueuePrefix = QueueKeyPrefix;
 
 /** One import is one job: a repeated request with the same id is the same job. */
 export function importJobId(catalog: string, id: string): string {

@@ -1,5 +1,12 @@
-import { LinkPool } from '@star/core';
-import { type ChainConfig, ChainKeys, ChainMethods, type NodeInfo, type Shard } from '@star/protocol';
+import { failpoint, LinkPool } from '@star/core';
+import {
+  type ChainConfig,
+  ChainKeys,
+  ChainMethods,
+  ControlPlaneCodecs,
+  type NodeInfo,
+  type Shard,
+} from '@star/protocol';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -46,12 +53,14 @@ export class ChainPublisher {
   }
 
   async publish(shard: Shard, nodes: ReadonlyMap<string, NodeInfo>): Promise<void> {
+    await failpoint('manager.before-publish', shard.id);
     const config = this.configOf(shard, nodes);
     const key = ChainKeys.shardConfig(shard.id);
     const previousRaw = await this.#redis.get(key);
-    await this.#redis.set(key, JSON.stringify(config));
+    await this.#redis.set(key, ControlPlaneCodecs.shardConfig.encode(config));
     const writtenAt = performance.now();
-    const previous = previousRaw === null ? undefined : (JSON.parse(previousRaw) as ChainConfig);
+    await failpoint('manager.after-config-write', shard.id);
+    const previous = this.#decodePrevious(previousRaw, key);
     const leaving =
       previous === undefined || previous.term >= config.term
         ? []
@@ -75,10 +84,23 @@ export class ChainPublisher {
     await Promise.all(config.chain.map((member) => this.#tell(member, config)));
   }
 
+  /** The configuration being replaced; a malformed one is logged and treated as none to tell. */
+  #decodePrevious(raw: string | null, key: string): ChainConfig | undefined {
+    if (raw === null) return undefined;
+    try {
+      return ControlPlaneCodecs.shardConfig.decode(raw, key);
+    } catch (error) {
+      this.#logger.error({ err: error }, 'published configuration was malformed; overwriting it');
+      return undefined;
+    }
+  }
+
   /** Sends the configuration to one node; false when it was not delivered. */
   async #tell(member: ChainConfig['chain'][number], config: ChainConfig): Promise<boolean> {
     try {
+      await failpoint('manager.before-configure', member.id);
       await this.#links.client(member.address).request(ChainMethods.configure, config, { timeoutMs: 3_000 });
+      await failpoint('manager.after-configure', member.id);
       return true;
     } catch (error) {
       // A node already at a newer term has moved past this configuration: as good as told.

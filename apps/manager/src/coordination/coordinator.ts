@@ -1,5 +1,7 @@
+import { failpoint } from '@star/core';
 import {
   ChainKeys,
+  ControlPlaneCodecs,
   type Namespace,
   type NodeInfo,
   type NodeRegistration,
@@ -119,6 +121,7 @@ export class Coordinator {
           data: { namespace, shards, nextShardId: state.nextShardId + shards.length },
         },
       ]);
+      await failpoint('manager.after-journal-append');
       await this.#publishAll(shards);
       return { namespace, shards };
     });
@@ -159,6 +162,7 @@ export class Coordinator {
     if (entries.length === 0) return;
     await this.#commit(entries);
     this.reconfigurations += entries.filter((entry) => entry.type === 'shard.reconfigured').length;
+    await failpoint('manager.after-journal-append');
     const ids = entries.flatMap((entry) => (entry.type === 'shard.reconfigured' ? [entry.data.id] : []));
     await this.#publishAll(ids.map((id) => this.#store.state.shards.get(id)!));
   }
@@ -219,8 +223,14 @@ export class Coordinator {
   async #syncRegistry(): Promise<void> {
     const registry = await this.#redis.hgetall(ChainKeys.nodeRegistry);
     const entries: MetadataEntry[] = [];
-    for (const raw of Object.values(registry)) {
-      const registration = JSON.parse(raw) as NodeRegistration;
+    for (const [field, raw] of Object.entries(registry)) {
+      let registration: NodeRegistration;
+      try {
+        registration = ControlPlaneCodecs.nodeRegistration.decode(raw, `${ChainKeys.nodeRegistry}[${field}]`);
+      } catch (error) {
+        this.#logger.error({ err: error }, 'node registration ignored');
+        continue;
+      }
       const known = this.#store.state.nodes.get(registration.id);
       if (
         known === undefined ||

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { failpoint } from '@star/core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { decodeRecord, type JournalRecord, type StreamEntry } from './journal-record.js';
@@ -58,6 +59,7 @@ export async function tailStream<T>(params: {
       const entries = reply?.[0]?.[1] ?? [];
       if (entries.length === 0) continue;
       const records = entries.map((entry) => decodeRecord<T>(entry));
+      await failpoint('manager.journal-tail');
       await onEntries(records);
       lastId = records.at(-1)!.id;
     }

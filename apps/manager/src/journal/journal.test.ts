@@ -1,9 +1,9 @@
+import { ManagerKeys } from '@star/protocol';
 import { type RedisServer, startRedis, waitFor } from '@star/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FencedError } from './fenced-error.js';
 import { Journal, nextStreamId } from './journal.js';
-import { ManagerKeys } from './journal-keys.js';
 import type { JournalRecord } from './journal-record.js';
 
 interface TestEntry {

@@ -1,8 +1,7 @@
-import { StarError } from '@star/protocol';
+import { ManagerKeys, StarError } from '@star/protocol';
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import { FencedError } from './fenced-error.js';
-import { ManagerKeys } from './journal-keys.js';
 import {
   decodeRecord,
   encodeEntry,

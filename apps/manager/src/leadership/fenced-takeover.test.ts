@@ -1,9 +1,9 @@
+import { ManagerKeys } from '@star/protocol';
 import { type RedisServer, startRedis } from '@star/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FencedError } from '../journal/fenced-error.js';
 import { Journal } from '../journal/journal.js';
-import { ManagerKeys } from '../journal/journal-keys.js';
 import type { JournalEntry } from '../journal/journal-record.js';
 import type { LeaderElection } from './leader-election.js';
 import { parseLeaderRecord } from './leader-record.js';

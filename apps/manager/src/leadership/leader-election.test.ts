@@ -1,7 +1,7 @@
+import { ManagerKeys } from '@star/protocol';
 import { type RedisServer, sleep, startRedis, waitFor } from '@star/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ManagerKeys } from '../journal/journal-keys.js';
 import type { LeaderElection } from './leader-election.js';
 import { parseLeaderRecord } from './leader-record.js';
 import {

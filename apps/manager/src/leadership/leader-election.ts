@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { ManagerKeys } from '@star/protocol';
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
-import { ManagerKeys } from '../journal/journal-keys.js';
 import { bindScript, type ScriptCall } from '../journal/redis-script.js';
 import { type LeaderRecord, parseLeaderRecord } from './leader-record.js';
 import { acquireScript, releaseScript, renewScript } from './leader-scripts.js';

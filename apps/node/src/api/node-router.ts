@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { LinkRouter } from '@star/core';
+import { failpoint, type LinkRouter } from '@star/core';
 import {
   type AckNotice,
   type AppendRequest,
@@ -138,7 +138,9 @@ export function registerNodeApi(
       if (!isAppend(body)) throw new StarError('BadRequest', 'invalid append');
       const replica = replicas.get(body.shard);
       await replica.checkTerm(body.term);
-      return replica.onAppend(body, link);
+      const appended = replica.onAppend(body, link);
+      await failpoint('node.after-append-before-ack', body.shard);
+      return appended;
     })
     .handle(ChainMethods.truncate, async (body) => {
       const request = asShardTerm(body) as ShardTerm & { afterSeq?: unknown };
@@ -152,6 +154,7 @@ export function registerNodeApi(
       const request = asShardTerm(body);
       const replica = replicas.get(request.shard);
       await replica.checkTerm(request.term);
+      await failpoint('node.before-version-answer', request.shard);
       return replica.tailCommitSeq();
     })
     .on(ChainMethods.ack, async (body) => {

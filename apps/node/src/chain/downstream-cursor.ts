@@ -1,3 +1,4 @@
+import { failpoint } from '@star/core';
 import {
   type AppendRequest,
   type ChainMember,
@@ -155,6 +156,8 @@ export class DownstreamCursor {
         });
         continue;
       }
+      const paused = failpoint('node.before-forward', this.#source.shard);
+      if (paused !== undefined) await paused;
       confirmed = true;
       const entries =
         this.#sentSeq >= this.#source.lastSeq

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ShardSnapshots, sha256Of } from '@star/core';
+import { failpoint, type ShardSnapshots, sha256Of } from '@star/core';
 import { type ChainConfig, type ShardSnapshotManifest, StarError } from '@star/protocol';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -102,6 +102,7 @@ export class SnapshotBootstrap {
           `${manifest.name} holds seq ${point.seq}, its manifest says ${manifest.seq}`,
         );
       }
+      await failpoint('node.during-snapshot-install', manifest.shard);
       removeDatabaseFiles(target);
       await rename(temp, target);
     } catch (error) {

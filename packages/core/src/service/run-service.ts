@@ -3,6 +3,7 @@ import { ServiceConfig, type ServiceName, StarError } from '@star/protocol';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../config/load-config.js';
 import { RuntimeConfig } from '../config/runtime-config.js';
+import { failpoints, mountFailpointRoutes } from '../failpoints/index.js';
 import { connectRedis, pingRedis } from '../redis/redis-connection.js';
 import { StarService } from './star-service.js';
 
@@ -46,6 +47,7 @@ export async function runService<S extends TObject = TObject<Record<string, neve
     config,
     ...(params.http === undefined ? {} : { http: params.http }),
   });
+  armFailpoints(service, config);
   const redis = connectRedis(config.redisUrl, service.logger);
   service.addHealthCheck('redis', () => pingRedis(redis));
   service.onShutdown('redis', () => redis.quit().catch(() => redis.disconnect()));
@@ -59,4 +61,17 @@ export async function runService<S extends TObject = TObject<Record<string, neve
   const address = await service.start();
   await params.listening?.(context, address);
   return context;
+}
+
+/** Arms `STAR_FAILPOINTS` (exit 1 on a bad list), logs every firing, mounts the internal route. */
+function armFailpoints(service: StarService, config: ServiceConfig): void {
+  try {
+    failpoints.load(config.failpoints);
+  } catch (error) {
+    service.logger.fatal({ code: 'InvalidConfig' }, `STAR_FAILPOINTS: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  if (failpoints.armed) service.logger.warn({ failpoints: failpoints.list() }, 'failpoints armed');
+  failpoints.onFire = (point, spec) => service.logger.warn({ point, spec }, 'failpoint fired');
+  mountFailpointRoutes(service.app, failpoints, config.clusterSecret);
 }

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
+import { ManagerKeys } from '@star/protocol';
 import type { Redis } from 'ioredis';
-import { ManagerKeys } from '../../journal/journal-keys.js';
 import { LeaderElection, type LeaderElectionParams } from '../leader-election.js';
 
 /** Test helpers for elections: a short lease, and event waits with a deadline. */

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ChainKeys, ControlPlaneCodecs } from './control-plane.js';
+import { StarError } from './errors.js';
+
+describe('control-plane codecs', () => {
+  const key = ChainKeys.shardConfig(3);
+
+  it('round-trips a shard configuration', () => {
+    const config = { shard: 3, term: 7, chain: [{ id: 'n1', address: '127.0.0.1:1' }] };
+    const codec = ControlPlaneCodecs.shardConfig;
+    expect(codec.decode(codec.encode(config), key)).toEqual(config);
+  });
+
+  it('turns a malformed value into a typed error naming the key and the field', () => {
+    const decode = (raw: string) => () => ControlPlaneCodecs.shardConfig.decode(raw, key);
+    expect(decode('{not json')).toThrow(StarError);
+    expect(decode('{not json')).toThrow(/star:shard:3:config holds no JSON shard configuration/);
+    expect(decode('{"shard":3,"term":0,"chain":[]}')).toThrow(/invalid shard configuration: \/term/);
+    try {
+      decode('{"shard":3}')();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'MalformedControlPlane', details: { key } });
+    }
+  });
+
+  it('checks node registrations', () => {
+    const where = `${ChainKeys.nodeRegistry}[n1]`;
+    expect(() =>
+      ControlPlaneCodecs.nodeRegistration.decode('{"id":"n1","address":"","group":"g"}', where),
+    ).toThrow(/star:nodes\[n1\] holds an invalid node registration/);
+  });
+});

@@ -1,0 +1,102 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ChainConfig, NodeRegistration } from './chain.js';
+import { StarError } from './errors.js';
+
+/**
+ * The control plane in one place: every Redis key and channel a Star service reads or writes,
+ * and the codec of every structured value kept there. A value that does not decode is a typed
+ * `MalformedControlPlane` error naming the key, for the caller to log — never a crash, never a
+ * silent default.
+ */
+
+/** Keys of the chain's control plane, shared by nodes and whoever configures chains. */
+export const ChainKeys = {
+  /** JSON `ChainConfig` of a shard: the source of truth a node fetches on a newer term. */
+  shardConfig: (shard: number) => `star:shard:${shard}:config`,
+  /** A node's read lease: `SET ... PX`; the manager treats the node as dead once it expired. */
+  nodeLease: (node: string) => `star:node:${node}:lease`,
+  /** Hash of node id → JSON `NodeRegistration`: nodes announce themselves here; the manager journals them. */
+  nodeRegistry: 'star:nodes',
+} as const;
+
+/**
+ * Keys of the manager's control plane (DESIGN §4). The journal's append script and the leader
+ * election's scripts both read the leader record, so they must agree on these.
+ */
+export const ManagerKeys = {
+  /** Stream of metadata entries: field `e` = the entry as JSON, field `t` = the writer's fencing token. */
+  journal: 'star:manager:journal',
+  /** Fencing token counter: every election win takes the next value with INCR, so tokens only grow. */
+  fence: 'star:manager:fence',
+  /** The current leader: JSON `{ id, address, token }` with a PX lease. */
+  leader: 'star:manager:leader',
+  /**
+   * Stream id up to which the journal was trimmed (entries at or before it are gone; absent: never
+   * trimmed). Only an image covering at least this id can rebuild the state.
+   */
+  trimmedTo: 'star:manager:journal:trimmed',
+} as const;
+
+/** Cluster-wide runtime settings: a hash of JSON fields plus a version, and a change channel. */
+export const RuntimeSettingsKeys = {
+  hash: 'star:config',
+  /** Bumped on every change; services report the version they run with. */
+  versionField: '_version',
+  channel: 'star:config:changed',
+} as const;
+
+/** Redis names of the API key store. */
+export const ApiKeyKeys = {
+  /** Hash: key id -> JSON of the key's info plus the SHA-256 of its secret. */
+  hash: 'star:apikeys',
+} as const;
+
+/** Where catalogs live in the control plane; every gateway reads them there. */
+export const CatalogKeys = {
+  /** Hash: catalog name to its stored record (JSON, secrets sealed). */
+  hash: 'star:catalogs',
+  /** Pub/sub: a catalog's name whenever it is created or deleted, so gateways drop their connections. */
+  channel: 'star:catalogs:changed',
+} as const;
+
+/** Prefix of every BullMQ queue's keys (checkpoints, imports). */
+export const QueueKeyPrefix = 'star:bull';
+
+/** Encodes a control-plane value for Redis and decodes it back, checking its shape. */
+export interface ValueCodec<T> {
+  encode(value: T): string;
+  /** Throws `MalformedControlPlane` naming `where` (the key) when `raw` is not a valid value. */
+  decode(raw: string, where: string): T;
+}
+
+/** A JSON codec checked against a TypeBox schema (compiled once). */
+export function jsonCodec<S extends TSchema>(schema: S, what: string): ValueCodec<Static<S>> {
+  const compiled = TypeCompiler.Compile(schema);
+  return {
+    encode: (value) => JSON.stringify(value),
+    decode(raw, where) {
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        throw new StarError('MalformedControlPlane', `${where} holds no JSON ${what}`, { key: where });
+      }
+      if (compiled.Check(value)) return value;
+      const first = compiled.Errors(value).First();
+      throw new StarError(
+        'MalformedControlPlane',
+        `${where} holds an invalid ${what}: ${first ? `${first.path || '/'} ${first.message}` : 'bad shape'}`,
+        { key: where },
+      );
+    },
+  };
+}
+
+/** The codecs of the structured values above. */
+export const ControlPlaneCodecs = {
+  /** `ChainKeys.shardConfig(shard)`. */
+  shardConfig: jsonCodec(ChainConfig, 'shard configuration'),
+  /** A field of `ChainKeys.nodeRegistry`. */
+  nodeRegistration: jsonCodec(NodeRegistration, 'node registration'),
+} as const;
