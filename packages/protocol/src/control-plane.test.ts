@@ -29,4 +29,26 @@ describe('control-plane codecs', () => {
       ControlPlaneCodecs.nodeRegistration.decode('{"id":"n1","address":"","group":"g"}', where),
     ).toThrow(/star:nodes\[n1\] holds an invalid node registration/);
   });
+
+  it('checks API key and catalog records', () => {
+    const where = 'star:apikeys[0123456789abcdef]';
+    const record = {
+      id: '0123456789abcdef',
+      name: 'ci',
+      scopes: ['read:ns'],
+      createdAt: '2026-12-03T00:00:00.000Z',
+      secretSha256: 'a'.repeat(64),
+    };
+    expect(ControlPlaneCodecs.apiKey.decode(JSON.stringify(record), where)).toEqual(record);
+    const { secretSha256: _dropped, ...withoutSecret } = record;
+    expect(() => ControlPlaneCodecs.apiKey.decode(JSON.stringify(withoutSecret), where)).toThrow(
+      /invalid API key record: \/secretSha256/,
+    );
+    expect(() =>
+      ControlPlaneCodecs.apiKey.decode(JSON.stringify({ ...record, scopes: ['root'] }), where),
+    ).toThrow(/\/scopes\/0/);
+    expect(() => ControlPlaneCodecs.catalog.decode('{"name":"pg"}', 'star:catalogs[pg]')).toThrow(
+      /star:catalogs\[pg\] holds an invalid catalog record/,
+    );
+  });
 });

@@ -1,5 +1,6 @@
-import type { Static, TSchema } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ScopeSchema } from './auth.js';
 import { ChainConfig, NodeRegistration } from './chain.js';
 import { StarError } from './errors.js';
 
@@ -93,10 +94,36 @@ export function jsonCodec<S extends TSchema>(schema: S, what: string): ValueCode
   };
 }
 
+/** A field of `ApiKeyKeys.hash`: a key's listing plus the SHA-256 of its secret (never the secret). */
+export const StoredApiKey = Type.Object({
+  id: Type.String({ pattern: '^[0-9a-f]{16}$' }),
+  name: Type.String(),
+  scopes: Type.Array(ScopeSchema, { minItems: 1 }),
+  createdAt: Type.String(),
+  secretSha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+});
+export type StoredApiKey = Static<typeof StoredApiKey>;
+
+/** A field of `CatalogKeys.hash`: a catalog as stored, secret properties sealed. */
+export const CatalogRecord = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  type: Type.String({ minLength: 1 }),
+  /** Validated properties with defaults; secret ones sealed (`{ sealed: 'v1:...' }`). */
+  properties: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Type.String(),
+  /** Changes on every create, so a gateway can tell a re-created catalog from the one it has open. */
+  version: Type.String(),
+});
+export type CatalogRecord = Static<typeof CatalogRecord>;
+
 /** The codecs of the structured values above. */
 export const ControlPlaneCodecs = {
   /** `ChainKeys.shardConfig(shard)`. */
   shardConfig: jsonCodec(ChainConfig, 'shard configuration'),
   /** A field of `ChainKeys.nodeRegistry`. */
   nodeRegistration: jsonCodec(NodeRegistration, 'node registration'),
+  /** A field of `ApiKeyKeys.hash`. */
+  apiKey: jsonCodec(StoredApiKey, 'API key record'),
+  /** A field of `CatalogKeys.hash`. */
+  catalog: jsonCodec(CatalogRecord, 'catalog record'),
 } as const;

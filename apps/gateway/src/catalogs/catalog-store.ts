@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { ConnectorRegistry } from '@star/connectors';
-import { CatalogKeys, StarError } from '@star/protocol';
+import { CatalogKeys, type CatalogRecord, ControlPlaneCodecs, StarError } from '@star/protocol';
 import type { Redis } from 'ioredis';
 import type { SecretBox } from './secret-box.js';
 
@@ -21,15 +21,7 @@ export const CatalogInput = Type.Object(
 );
 export type CatalogInput = Static<typeof CatalogInput>;
 
-export interface CatalogRecord {
-  name: string;
-  type: string;
-  /** Validated properties with defaults; secret ones sealed (`{ sealed: 'v1:...' }`). */
-  properties: Record<string, unknown>;
-  createdAt: string;
-  /** Changes on every create, so a gateway can tell a re-created catalog from the one it has open. */
-  version: string;
-}
+export type { CatalogRecord };
 
 interface Sealed {
   sealed: string;
@@ -65,7 +57,11 @@ export class CatalogStore {
       createdAt: new Date().toISOString(),
       version: crypto.randomUUID(),
     };
-    const created = await this.redis.hsetnx(CatalogKeys.hash, input.name, JSON.stringify(record));
+    const created = await this.redis.hsetnx(
+      CatalogKeys.hash,
+      input.name,
+      ControlPlaneCodecs.catalog.encode(record),
+    );
     if (created === 0)
       throw new StarError('Conflict', `catalog "${input.name}" already exists; delete it first`);
     await this.redis.publish(CatalogKeys.channel, input.name);
@@ -75,13 +71,13 @@ export class CatalogStore {
   async get(name: string): Promise<CatalogRecord> {
     const raw = await this.redis.hget(CatalogKeys.hash, name);
     if (raw === null) throw new StarError('NotFound', `no catalog "${name}"`);
-    return JSON.parse(raw) as CatalogRecord;
+    return ControlPlaneCodecs.catalog.decode(raw, `${CatalogKeys.hash}[${name}]`);
   }
 
   async list(): Promise<CatalogRecord[]> {
     const all = await this.redis.hgetall(CatalogKeys.hash);
-    return Object.values(all)
-      .map((raw) => JSON.parse(raw) as CatalogRecord)
+    return Object.entries(all)
+      .map(([name, raw]) => ControlPlaneCodecs.catalog.decode(raw, `${CatalogKeys.hash}[${name}]`))
       .sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 

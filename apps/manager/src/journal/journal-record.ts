@@ -30,5 +30,17 @@ export function decodeRecord<T>([id, fields]: StreamEntry): JournalRecord<T> {
   }
   if (entry === undefined || token === undefined)
     throw new Error(`journal entry ${id} lacks its e or t field`);
-  return { id, token: Number(token), entry: JSON.parse(entry) as T };
+  return { id, token: Number(token), entry: parseEntry(entry) as T };
+}
+
+/**
+ * An entry's JSON; text that is not JSON becomes `{ type: 'malformed' }`, which no fold accepts:
+ * the reader's schema check logs and skips it instead of the tail crashing on it.
+ */
+function parseEntry(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { type: 'malformed', data: text.slice(0, 200) };
+  }
 }

@@ -57,6 +57,12 @@ export class MetadataState {
     this.entriesApplied++;
   }
 
+  /** Moves past an entry that could not be applied (a malformed one), changing nothing else. */
+  skip(id: string): void {
+    this.lastEntryId = id;
+    this.entriesApplied++;
+  }
+
   shardsOf(namespace: string): Shard[] {
     return [...this.shards.values()]
       .filter((shard) => shard.namespace === namespace)

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { ManagerImages } from '../images/manager-images.js';
 import type { Journal } from '../journal/index.js';
-import type { MetadataEntry } from './journal-entries.js';
+import { type MetadataEntry, metadataEntryProblem } from './journal-entries.js';
 import { MetadataState } from './metadata-state.js';
 import { compareIds } from './stream-ids.js';
 
@@ -93,7 +93,14 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
 
   #apply(entry: MetadataEntry, id: string): void {
     if (compareIds(id, this.state.lastEntryId) <= 0) return;
-    this.state.apply(entry, id);
+    const problem = metadataEntryProblem(entry);
+    if (problem !== undefined) {
+      this.#logger.error(
+        { code: 'MalformedControlPlane', entryId: id, problem },
+        'journal entry malformed; skipped',
+      );
+      this.state.skip(id);
+    } else this.state.apply(entry, id);
     this.emit('applied', entry, id);
     this.#releaseWaiters(id);
   }

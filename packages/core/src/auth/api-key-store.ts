@@ -2,18 +2,17 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   type ApiKeyInfo,
   ApiKeyKeys,
+  ControlPlaneCodecs,
   type CreateApiKeyRequest,
   type CreatedApiKey,
   isScope,
   type Principal,
   StarError,
+  type StoredApiKey,
 } from '@star/protocol';
 import type { Redis } from 'ioredis';
 
 /** What Redis holds per key: the listing plus the hash of the secret (never the secret). */
-interface StoredApiKey extends ApiKeyInfo {
-  secretSha256: string;
-}
 
 const KEY_PREFIX = 'star_';
 const ID_BYTES = 8;
@@ -68,7 +67,7 @@ export class ApiKeyStore {
       };
       const record: StoredApiKey = { ...info, secretSha256: sha256(secret).toString('hex') };
       // HSETNX: a (2^-64-unlikely) id collision picks another id rather than replacing a key.
-      if ((await this.#redis.hsetnx(ApiKeyKeys.hash, id, JSON.stringify(record))) === 1) {
+      if ((await this.#redis.hsetnx(ApiKeyKeys.hash, id, ControlPlaneCodecs.apiKey.encode(record))) === 1) {
         return { ...info, key: `${KEY_PREFIX}${id}_${secret}` };
       }
     }
@@ -77,8 +76,8 @@ export class ApiKeyStore {
   /** Every key, oldest first, without secrets. */
   async list(): Promise<ApiKeyInfo[]> {
     const all = await this.#redis.hgetall(ApiKeyKeys.hash);
-    return Object.values(all)
-      .map((json) => toInfo(JSON.parse(json) as StoredApiKey))
+    return Object.entries(all)
+      .map(([id, json]) => toInfo(ControlPlaneCodecs.apiKey.decode(json, `${ApiKeyKeys.hash}[${id}]`)))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
@@ -107,7 +106,8 @@ export class ApiKeyStore {
     const cached = this.#cache.get(id);
     if (cached !== undefined && cached.until > now) return cached.record;
     const json = await this.#redis.hget(ApiKeyKeys.hash, id);
-    const record = json === null ? undefined : (JSON.parse(json) as StoredApiKey);
+    const record =
+      json === null ? undefined : ControlPlaneCodecs.apiKey.decode(json, `${ApiKeyKeys.hash}[${id}]`);
     if (this.#cacheMs > 0) {
       // Unknown ids are cached too, so a flood of made-up keys costs one lookup per id per period;
       // the map is bounded by dropping everything when it grows past what real keys could fill.
