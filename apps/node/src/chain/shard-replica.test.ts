@@ -223,6 +223,31 @@ describe('commit knowledge and confirmation across hops (DESIGN §3.13)', () => 
     expect(fromHead3.acks).toContain(5);
   });
 
+  it('keeps the chain commit point it learned across terms and restarts, though the predecessor knows less', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'star-replica-'));
+    dirs.push(dir);
+    const path = join(dir, 'shard-1.sqlite');
+    const first = new ShardReplica(1, ShardStore.open(path), replicaTestContext('m'));
+    // Behind t, the tail, which had committed 5 (and served reads of it); m holds 1..2.
+    first.configure(config(2, ['h', 't', 'm']));
+    const fromT = new UpstreamLink() as never;
+    first.onHandshake('t', fromT);
+    first.onAppend({ shard: 1, term: 2, commitSeq: 5, entries: [entry(1, 1, 'v1'), entry(2, 1, 'v2')] }, fromT);
+    first.close();
+
+    // t died; m restarted and rejoins [h, m], and h's acks from t were still on their way (h knows 3).
+    const replica = new ShardReplica(1, ShardStore.open(path), replicaTestContext('m'));
+    replicas.push(replica);
+    replica.configure(config(3, ['h', 'm']));
+    expect(replica.knownCommitSeq).toBe(5);
+    const fromH = new UpstreamLink() as never;
+    replica.onHandshake('h', fromH);
+    replica.onAppend({ shard: 1, term: 3, commitSeq: 3, entries: [entry(3, 1, 'v3')] }, fromH);
+    await expect(replica.read('k')).rejects.toMatchObject({ code: 'Unavailable', message: /catching up \(3\/5\)/ });
+    replica.onAppend({ shard: 1, term: 3, commitSeq: 3, entries: [entry(4, 1, 'v4'), entry(5, 1, 'v5')] }, fromH);
+    expect(await readValue(replica)).toBe('v5');
+  });
+
   it('an old head rejoining as a middle passes none of its never-committed suffix to a new tail', async () => {
     const network = new InProcessNetwork();
     // b holds the real history: seqs 1..3 of term 1, then 4..6 that b wrote as head at term 2.
