@@ -232,7 +232,10 @@ describe('commit knowledge and confirmation across hops (DESIGN §3.13)', () => 
     first.configure(config(2, ['h', 't', 'm']));
     const fromT = new UpstreamLink() as never;
     first.onHandshake('t', fromT);
-    first.onAppend({ shard: 1, term: 2, commitSeq: 5, entries: [entry(1, 1, 'v1'), entry(2, 1, 'v2')] }, fromT);
+    first.onAppend(
+      { shard: 1, term: 2, commitSeq: 5, entries: [entry(1, 1, 'v1'), entry(2, 1, 'v2')] },
+      fromT,
+    );
     first.close();
 
     // t died; m restarted and rejoins [h, m], and h's acks from t were still on their way (h knows 3).
@@ -243,8 +246,14 @@ describe('commit knowledge and confirmation across hops (DESIGN §3.13)', () => 
     const fromH = new UpstreamLink() as never;
     replica.onHandshake('h', fromH);
     replica.onAppend({ shard: 1, term: 3, commitSeq: 3, entries: [entry(3, 1, 'v3')] }, fromH);
-    await expect(replica.read('k')).rejects.toMatchObject({ code: 'Unavailable', message: /catching up \(3\/5\)/ });
-    replica.onAppend({ shard: 1, term: 3, commitSeq: 3, entries: [entry(4, 1, 'v4'), entry(5, 1, 'v5')] }, fromH);
+    await expect(replica.read('k')).rejects.toMatchObject({
+      code: 'Unavailable',
+      message: /catching up \(3\/5\)/,
+    });
+    replica.onAppend(
+      { shard: 1, term: 3, commitSeq: 3, entries: [entry(4, 1, 'v4'), entry(5, 1, 'v5')] },
+      fromH,
+    );
     expect(await readValue(replica)).toBe('v5');
   });
 
