@@ -206,8 +206,8 @@ describe('commit knowledge and confirmation across hops (DESIGN §3.13)', () => 
     await settle();
     await expect(tail.read('k')).rejects.toMatchObject({ code: 'Unavailable' });
     expect(middle.knownCommitSeq).toBe(5);
-    // m's own log is not confirmed at term 3: it forwards nothing, not even the confirming append.
-    expect(network.sent.filter((message) => message.endsWith('chain.append'))).toEqual([]);
+    // m's own log is not confirmed at term 3: it sends n nothing, not even the handshake.
+    expect(network.sent).toEqual([]);
 
     // h confirms m at term 3; the confirmation flows on to n with the entries.
     const fromHead3 = new UpstreamLink();
@@ -289,6 +289,14 @@ describe('commit knowledge and confirmation across hops (DESIGN §3.13)', () => 
     // b's handshake truncates a's diverged suffix, then its first append confirms a, and a streams on.
     head.configure(config(3, ['b', 'a', 'x']));
     await settle();
+    expect(network.sent.slice(0, 3)).toEqual([
+      'b→a chain.handshake',
+      'b→a chain.truncate',
+      'b→a chain.handshake',
+    ]);
+    expect(network.sent.indexOf('a→x chain.handshake')).toBeGreaterThan(
+      network.sent.indexOf('b→a chain.append'),
+    );
     expect(oldHead.store.entryTerm(4)).toBe(2);
     expect(newTail.status()).toMatchObject({ lastSeq: 6, commitSeq: 6 });
     expect(await readValue(newTail)).toBe('v6');
