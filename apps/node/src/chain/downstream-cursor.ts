@@ -19,6 +19,12 @@ export interface CursorSource {
   /** The highest commit point known here (own or reported from upstream): what appends carry down. */
   readonly knownCommitSeq: number;
   readonly firstLogSeq: number;
+  /**
+   * Whether the source's own log is confirmed at the current term (by its predecessor's first
+   * append; a head always is). Until then the cursor sends nothing, not even a handshake: the log
+   * may still hold a suffix its predecessor will truncate, or lack what is committed (DESIGN §3.13).
+   */
+  readonly confirmed: boolean;
   entryTerm(seq: number): number | undefined;
   entriesFrom(seq: number, limit: number): AppendRequest['entries'];
   /** The successor reported a commit point during the handshake (acks lost while disconnected). */
@@ -36,7 +42,8 @@ const RETRY_DELAY_MS = 50;
  * The predecessor's view of its successor for one shard (Oxia's follower cursor): handshakes on
  * every (re)connection — the successor states its last entry and the cursor resends the missing
  * suffix, or first has a diverged uncommitted suffix truncated — then streams new entries in
- * pipelined batches. Any error restarts the handshake; the log itself is the retry buffer.
+ * pipelined batches. Any error restarts the handshake; the log itself is the retry buffer. It starts
+ * only once the source's own log is confirmed, so confirmation flows down the chain hop by hop.
  */
 export class DownstreamCursor {
   readonly successor: ChainMember;
@@ -74,7 +81,7 @@ export class DownstreamCursor {
     return this.#streaming;
   }
 
-  /** New entries are durable locally: send them. */
+  /** New entries are durable locally, or the source's log was confirmed: send them. */
   wake(): void {
     const wake = this.#wake;
     this.#wake = undefined;
@@ -89,6 +96,8 @@ export class DownstreamCursor {
   async #run(): Promise<void> {
     while (!this.#stopped) {
       try {
+        await this.#untilSourceConfirmed();
+        if (this.#stopped) return;
         await this.#handshake();
         await this.#stream();
       } catch (error) {
@@ -98,6 +107,14 @@ export class DownstreamCursor {
         this.#logger.debug({ err: starError }, 'successor link interrupted; handshaking again');
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
       }
+    }
+  }
+
+  async #untilSourceConfirmed(): Promise<void> {
+    while (!this.#stopped && !this.#source.confirmed) {
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
     }
   }
 
@@ -130,6 +147,15 @@ export class DownstreamCursor {
         this.#logger.debug({ lastSeq: response.lastSeq }, 'successor handshake done');
         return;
       }
+      if (response.lastSeq <= response.commitSeq) {
+        // Truncation keeps what the successor committed, so it cannot repair this: committed
+        // histories differ. Retry slowly (and loudly) rather than loop on a no-op truncation.
+        this.#logger.error(
+          { successorLastSeq: response.lastSeq, successorCommitSeq: response.commitSeq },
+          'successor committed entries this log does not hold',
+        );
+        throw new StarError('Unavailable', 'successor committed entries this log does not hold');
+      }
       // The successor holds entries this node does not: an uncommitted suffix from an old head.
       this.#logger.warn(
         { successorLastSeq: response.lastSeq, successorCommitSeq: response.commitSeq },
@@ -149,6 +175,7 @@ export class DownstreamCursor {
     // The first append after a handshake goes out even if empty: it confirms the successor's log.
     let confirmed = false;
     while (!this.#stopped && failure === undefined) {
+      if (!this.#source.confirmed) throw new StarError('Unavailable', 'this log is no longer confirmed');
       const idle = this.#sentSeq >= this.#source.lastSeq && confirmed;
       if (idle || this.#inflight >= MAX_INFLIGHT_BATCHES) {
         await new Promise<void>((resolve) => {

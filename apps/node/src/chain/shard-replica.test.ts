@@ -6,7 +6,8 @@ import { type ChainConfig, type LogEntry, StarError } from '@star/protocol';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ShardStore } from '../storage/shard-store.js';
-import { ShardReplica } from './shard-replica.js';
+import { type ReplicaContext, ShardReplica } from './shard-replica.js';
+import { InProcessNetwork, settle } from './testing/in-process-chain.js';
 import { replicaTestContext } from './testing/replica-context.js';
 
 const _logger = pino({ level: 'silent' });
@@ -30,12 +31,16 @@ function entry(seq: number, term: number, value: string): LogEntry {
   };
 }
 
-function newReplica(nodeId: string, prepare?: (store: ShardStore) => void): ShardReplica {
+function newReplica(
+  nodeId: string,
+  prepare?: (store: ShardStore) => void,
+  context: Partial<ReplicaContext> = {},
+): ShardReplica {
   const dir = mkdtempSync(join(tmpdir(), 'star-replica-'));
   dirs.push(dir);
   const store = ShardStore.open(join(dir, 'shard-1.sqlite'));
   prepare?.(store);
-  const replica = new ShardReplica(1, store, replicaTestContext(nodeId));
+  const replica = new ShardReplica(1, store, replicaTestContext(nodeId, context));
   replicas.push(replica);
   return replica;
 }
@@ -170,5 +175,135 @@ describe('HeadSequencer across reconfiguration (regression)', () => {
     expect(replica.lastSeq).toBe(0);
     replica.configure(config(3, ['n2'])); // leaving the chain fails whoever still waits
     await expect(write).rejects.toMatchObject({ code: 'Unavailable' });
+  });
+});
+
+describe('commit knowledge and confirmation across hops (DESIGN §3.13)', () => {
+  /** A replica on `network`, reachable from the others there as `${nodeId}:1`. */
+  function networked(network: InProcessNetwork, nodeId: string, prepare?: (store: ShardStore) => void) {
+    const replica = newReplica(nodeId, prepare, { peers: network.peersOf(nodeId) });
+    network.register(nodeId, replica);
+    return replica;
+  }
+
+  it('a new tail behind a middle that is still catching up serves nothing below the chain commit point', async () => {
+    const network = new InProcessNetwork();
+    const middle = networked(network, 'm');
+    const tail = networked(network, 'n');
+    // Term 2: m joined behind h, which has committed seqs 1..5; m holds 1..2 so far.
+    middle.configure(config(2, ['h', 'm']));
+    const fromHead2 = new UpstreamLink() as never;
+    middle.onHandshake('h', fromHead2);
+    middle.onAppend(
+      { shard: 1, term: 2, commitSeq: 5, entries: [entry(1, 1, 'v1'), entry(2, 1, 'v2')] },
+      fromHead2,
+    );
+    expect(middle.knownCommitSeq).toBe(5);
+
+    // Term 3: n joins behind m, and h's cursor has not reached m at the new term yet (a slow link).
+    tail.configure(config(3, ['h', 'm', 'n']));
+    middle.configure(config(3, ['h', 'm', 'n']));
+    await settle();
+    await expect(tail.read('k')).rejects.toMatchObject({ code: 'Unavailable' });
+    expect(middle.knownCommitSeq).toBe(5);
+    // m's own log is not confirmed at term 3: it sends n nothing, not even the handshake.
+    expect(network.sent).toEqual([]);
+
+    // h confirms m at term 3; the confirmation flows on to n with the entries.
+    const fromHead3 = new UpstreamLink();
+    middle.onHandshake('h', fromHead3 as never);
+    middle.onAppend(
+      { shard: 1, term: 3, commitSeq: 5, entries: [entry(3, 1, 'v3'), entry(4, 1, 'v4'), entry(5, 1, 'v5')] },
+      fromHead3 as never,
+    );
+    await settle();
+    expect(tail.status()).toMatchObject({ lastSeq: 5, commitSeq: 5 });
+    expect(await readValue(tail)).toBe('v5');
+    expect(middle.commitSeq).toBe(5);
+    expect(fromHead3.acks).toContain(5);
+  });
+
+  it('keeps the chain commit point it learned across terms and restarts, though the predecessor knows less', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'star-replica-'));
+    dirs.push(dir);
+    const path = join(dir, 'shard-1.sqlite');
+    const first = new ShardReplica(1, ShardStore.open(path), replicaTestContext('m'));
+    // Behind t, the tail, which had committed 5 (and served reads of it); m holds 1..2.
+    first.configure(config(2, ['h', 't', 'm']));
+    const fromT = new UpstreamLink() as never;
+    first.onHandshake('t', fromT);
+    first.onAppend(
+      { shard: 1, term: 2, commitSeq: 5, entries: [entry(1, 1, 'v1'), entry(2, 1, 'v2')] },
+      fromT,
+    );
+    first.close();
+
+    // t died; m restarted and rejoins [h, m], and h's acks from t were still on their way (h knows 3).
+    const replica = new ShardReplica(1, ShardStore.open(path), replicaTestContext('m'));
+    replicas.push(replica);
+    replica.configure(config(3, ['h', 'm']));
+    expect(replica.knownCommitSeq).toBe(5);
+    const fromH = new UpstreamLink() as never;
+    replica.onHandshake('h', fromH);
+    replica.onAppend({ shard: 1, term: 3, commitSeq: 3, entries: [entry(3, 1, 'v3')] }, fromH);
+    await expect(replica.read('k')).rejects.toMatchObject({
+      code: 'Unavailable',
+      message: /catching up \(3\/5\)/,
+    });
+    replica.onAppend(
+      { shard: 1, term: 3, commitSeq: 3, entries: [entry(4, 1, 'v4'), entry(5, 1, 'v5')] },
+      fromH,
+    );
+    expect(await readValue(replica)).toBe('v5');
+  });
+
+  it('an old head rejoining as a middle passes none of its never-committed suffix to a new tail', async () => {
+    const network = new InProcessNetwork();
+    // b holds the real history: seqs 1..3 of term 1, then 4..6 that b wrote as head at term 2.
+    const head = networked(network, 'b', (store) => {
+      store.append([entry(1, 1, 'v1'), entry(2, 1, 'v2'), entry(3, 1, 'v3')]);
+      store.append([entry(4, 2, 'v4'), entry(5, 2, 'v5'), entry(6, 2, 'v6')]);
+      store.commitFromLog(6);
+    });
+    // a is the old head: it appended seqs 4 and 5 at term 1 and died before forwarding them.
+    const oldHead = networked(network, 'a', (store) => {
+      store.append([
+        entry(1, 1, 'v1'),
+        entry(2, 1, 'v2'),
+        entry(3, 1, 'v3'),
+        entry(4, 1, 'lost4'),
+        entry(5, 1, 'lost5'),
+      ]);
+      store.commitFromLog(3);
+    });
+    const newTail = networked(network, 'x');
+
+    // Term 3: [b, a, x]. a and x hear of it before b does (b's configure call is slow).
+    oldHead.configure(config(3, ['b', 'a', 'x']));
+    newTail.configure(config(3, ['b', 'a', 'x']));
+    await settle();
+    await expect(newTail.read('k')).rejects.toMatchObject({ code: 'Unavailable' });
+    expect(newTail.status()).toMatchObject({ lastSeq: 0, commitSeq: 0 });
+    expect(oldHead.commitSeq).toBe(3);
+
+    // b's handshake truncates a's diverged suffix, then its first append confirms a, and a streams on.
+    head.configure(config(3, ['b', 'a', 'x']));
+    await settle();
+    expect(network.sent.slice(0, 3)).toEqual([
+      'b→a chain.handshake',
+      'b→a chain.truncate',
+      'b→a chain.handshake',
+    ]);
+    expect(network.sent.indexOf('a→x chain.handshake')).toBeGreaterThan(
+      network.sent.indexOf('b→a chain.append'),
+    );
+    expect(oldHead.store.entryTerm(4)).toBe(2);
+    expect(newTail.status()).toMatchObject({ lastSeq: 6, commitSeq: 6 });
+    expect(await readValue(newTail)).toBe('v6');
+
+    // The shard still commits.
+    const write = await head.sequencer.write({ op: 'put', shard: 1, key: 'k', value: Buffer.from('v7') });
+    expect(write.version).toBe(7);
+    expect(await readValue(newTail)).toBe('v7');
   });
 });

@@ -70,13 +70,12 @@ export class ShardReplica {
   #role: ShardRole = 'none';
   #cursor: DownstreamCursor | undefined;
   #upstream: Link | undefined;
-  /** Highest commit point the predecessor told us of: a catching-up member serves nothing below it. */
-  #upstreamCommitSeq = 0;
   /**
    * Whether the predecessor confirmed, in this term, that this node's log is a prefix of its own
    * (its first append after the handshake). Until then a member may hold a diverged suffix — say it
    * was a head that died with unforwarded entries and rejoined — or miss entries committed while it
-   * was away, so it serves no reads (and a tail commits nothing).
+   * was away, so it serves no reads, a tail commits nothing, and nothing is forwarded downstream
+   * (DESIGN §3.13). The head is confirmed by definition.
    */
   #prefixConfirmed = false;
   readonly #commitQuery: CommitSeqQuery;
@@ -129,12 +128,19 @@ export class ShardReplica {
   }
 
   /**
-   * The highest commit point this node knows of: its own, or what its predecessor reported. Passed
+   * The highest commit point this node knows of: its own, or what a predecessor reported. Passed
    * down the chain with every append, so a joining member (or the tail behind it) waits until it
    * holds everything committed anywhere upstream — not only what its predecessor has applied.
+   * It never goes backwards, across terms and restarts (kept in the store): a commit point is a fact
+   * of the history, and the member that reported it may since have left the chain (DESIGN §3.13).
    */
   get knownCommitSeq(): number {
-    return Math.max(this.commitSeq, this.#upstreamCommitSeq);
+    return this.store.knownCommitSeq;
+  }
+
+  /** Whether this node's log is confirmed at the current term: only then does it forward entries. */
+  get confirmed(): boolean {
+    return this.isHead || this.#prefixConfirmed;
   }
 
   /** Lowest seq still in the log (entries before it are trimmed; a successor behind it needs a snapshot). */
@@ -190,9 +196,8 @@ export class ShardReplica {
     this.#cursor?.stop();
     this.#cursor = undefined;
     this.#upstream = undefined;
-    this.#upstreamCommitSeq = 0;
     this.#pendingAck.drop();
-    this.#prefixConfirmed = role === 'single';
+    this.#prefixConfirmed = false;
     const successor = index >= 0 ? config.chain[index + 1] : undefined;
     if (successor) {
       this.#cursor = new DownstreamCursor({
@@ -204,6 +209,13 @@ export class ShardReplica {
       });
     }
     this.sequencer.resume();
+    if (this.isHead && this.lastSeq < this.knownCommitSeq) {
+      // Entries committed in the shard are missing here: the chain was given a head without them.
+      this.#logger.error(
+        { lastSeq: this.lastSeq, knownCommitSeq: this.knownCommitSeq },
+        'head lacks committed entries; its successors will wait for them',
+      );
+    }
     this.events.emit('configured', role);
     // A sole member commits everything it holds; a tail waits for its predecessor's confirmation.
     if (role === 'single') this.#commitUpTo(this.lastSeq);
@@ -274,6 +286,11 @@ export class ShardReplica {
   onTruncate(afterSeq: number): { lastSeq: number } {
     const keep = Math.max(afterSeq, this.commitSeq);
     this.#pendingAck.drop();
+    if (keep < this.lastSeq && this.#prefixConfirmed) {
+      // Not expected (a confirmed log only grows within a term): forward nothing until confirmed again.
+      this.#logger.warn({ keep, lastSeq: this.lastSeq }, 'confirmed log truncated; waiting for confirmation');
+      this.#prefixConfirmed = false;
+    }
     this.store.truncateAfter(keep);
     this.dirty.dropAfter(keep);
     return { lastSeq: this.lastSeq };
@@ -283,7 +300,7 @@ export class ShardReplica {
     if (link !== this.#upstream) {
       throw new StarError('Conflict', `append for shard ${this.shard} on a link without a handshake`);
     }
-    this.#upstreamCommitSeq = Math.max(this.#upstreamCommitSeq, request.commitSeq);
+    this.store.learnCommitSeq(request.commitSeq);
     // Entries already held (a resend after a reconnect) are skipped; a gap means a lost batch.
     const fresh = request.entries.filter((entry) => entry.seq > this.lastSeq);
     if (fresh.length > 0 && fresh[0]!.seq !== this.lastSeq + 1) {
@@ -292,11 +309,14 @@ export class ShardReplica {
         `gap in the log of shard ${this.shard}: have ${this.lastSeq}, got ${fresh[0]!.seq}`,
       );
     }
-    // An append on the handshaken link means the predecessor found our log a prefix of its own:
-    // every entry held here is on every member upstream, so a tail may now commit all of it.
+    // An append on the handshaken link means the predecessor, itself confirmed (its cursor sends
+    // nothing before), found our log a prefix of its own: every entry held here is on every member
+    // upstream, so a tail may now commit all of it, and a middle may start streaming to its successor.
+    const confirming = !this.#prefixConfirmed;
     this.#prefixConfirmed = true;
     if (fresh.length > 0) this.appendDurably(fresh);
     else if (this.isTail) this.#commitUpTo(this.lastSeq);
+    if (confirming) this.#cursor?.wake();
     return { lastSeq: this.lastSeq };
   }
 
@@ -455,10 +475,10 @@ export class ShardReplica {
         `shard ${this.shard}: waiting for the predecessor to confirm this log`,
       );
     }
-    if (this.lastSeq < this.#upstreamCommitSeq) {
+    if (this.lastSeq < this.knownCommitSeq) {
       throw new StarError(
         'Unavailable',
-        `shard ${this.shard} is catching up (${this.lastSeq}/${this.#upstreamCommitSeq})`,
+        `shard ${this.shard} is catching up (${this.lastSeq}/${this.knownCommitSeq})`,
       );
     }
   }

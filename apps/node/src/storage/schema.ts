@@ -63,6 +63,11 @@ export const MetaKeys = {
   trimmedTerm: 'trimmedTerm',
   /** JSON of the shard's `ChainConfig`. */
   config: 'config',
+  /**
+   * Highest commit point of the shard this replica was told of by a predecessor (0 when none beyond
+   * its own `commitSeq`); may be beyond its log. A fact of the history, so it only grows (DESIGN §3.13).
+   */
+  knownCommitSeq: 'knownCommitSeq',
 } as const;
 
 /** Brings the database up to `schemaVersion` in one transaction; throws on a newer, unknown schema. */

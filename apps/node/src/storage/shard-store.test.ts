@@ -268,6 +268,24 @@ describe('ShardStore', () => {
     expect(reopened.uncommittedEntries()).toEqual([]);
   });
 
+  it('remembers the highest commit point it was told of, across truncation and reopening, never lower', () => {
+    const store = openStore();
+    write(store, puts(1, 2, 1));
+    store.append(puts(3, 2, 1));
+    expect(store.knownCommitSeq).toBe(2);
+    store.learnCommitSeq(9); // beyond its own log: a predecessor reported it
+    store.learnCommitSeq(5);
+    expect(store.knownCommitSeq).toBe(9);
+    store.truncateAfter(2);
+    expect([store.lastSeq, store.knownCommitSeq]).toEqual([2, 9]);
+    store.close();
+    const reopened = openStore();
+    expect([reopened.commitSeq, reopened.knownCommitSeq]).toEqual([2, 9]);
+    reopened.append(puts(3, 10, 2));
+    reopened.commitFromLog(12);
+    expect(reopened.knownCommitSeq).toBe(12);
+  });
+
   it('commits from the log in chunks within one transaction', () => {
     const store = openStore();
     for (let seq = 1; seq <= 2500; seq += 500) store.append(puts(seq, 500));

@@ -70,6 +70,8 @@ export class ShardStore {
   #commitSeq: number;
   #trimmedSeq: number;
   #trimmedTerm: number;
+  /** Commit point reported from upstream (see `knownCommitSeq`); persisted in meta. */
+  #knownCommitSeq: number;
 
   readonly #appendTx: (entries: readonly LogEntry[]) => void;
   readonly #appendAndCommitTx: (entries: readonly LogEntry[], uptoSeq: number) => void;
@@ -111,6 +113,7 @@ export class ShardStore {
     this.#commitSeq = metaNumber(stmts, MetaKeys.commitSeq);
     this.#trimmedSeq = metaNumber(stmts, MetaKeys.trimmedSeq);
     this.#trimmedTerm = metaNumber(stmts, MetaKeys.trimmedTerm);
+    this.#knownCommitSeq = metaNumber(stmts, MetaKeys.knownCommitSeq);
     const last = stmts.lastLog.get();
     this.#lastSeq = last?.seq ?? this.#trimmedSeq;
     this.#lastTerm = last?.term ?? this.#trimmedTerm;
@@ -168,6 +171,22 @@ export class ShardStore {
   /** Highest committed seq: `kv` and `requests` reflect exactly the entries up to it. */
   get commitSeq(): number {
     return this.#commitSeq;
+  }
+
+  /** Highest commit point of the shard known here: this replica's own, or one a predecessor reported. */
+  get knownCommitSeq(): number {
+    return Math.max(this.#commitSeq, this.#knownCommitSeq);
+  }
+
+  /**
+   * Remembers that the shard has committed up to `seq` (say a predecessor reported it while this
+   * replica is still catching up), so a restart does not forget it. Never lowers what is known, and
+   * writes only when it grows beyond this replica's own commit point (rare in steady state).
+   */
+  learnCommitSeq(seq: number): void {
+    if (seq <= this.knownCommitSeq) return;
+    this.#stmts.setMeta.run(MetaKeys.knownCommitSeq, seq);
+    this.#knownCommitSeq = seq;
   }
 
   /** Lowest seq still in the log, or `lastSeq + 1` when the log is empty. */
