@@ -41,6 +41,7 @@ export class Coordinator {
   readonly #logger: Logger;
   readonly #settings: CoordinatorSettings;
   readonly #commit: (entries: MetadataEntry[]) => Promise<void>;
+  readonly #ready: () => Promise<void>;
   #queue: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #actingFrom = Number.POSITIVE_INFINITY;
@@ -56,6 +57,8 @@ export class Coordinator {
     settings: CoordinatorSettings;
     /** Appends under the current fencing token and resolves once the store applied the entries. */
     commit: (entries: MetadataEntry[]) => Promise<void>;
+    /** Resolves once the store holds the whole journal (LeaderCatchUp); every change waits for it. */
+    ready: () => Promise<void>;
   }) {
     this.#store = params.store;
     this.#publisher = params.publisher;
@@ -63,6 +66,7 @@ export class Coordinator {
     this.#logger = params.logger.child({ component: 'coordinator' });
     this.#settings = params.settings;
     this.#commit = params.commit;
+    this.#ready = params.ready;
     this.#mover = new ReplicaMover({ publisher: params.publisher, logger: params.logger });
   }
 
@@ -138,7 +142,9 @@ export class Coordinator {
 
   /** Runs one mutation at a time: concurrent admin calls never interleave their journal entries. */
   #serialized<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.#queue.then(work, work);
+    // Every change decides on the store's state: first make sure it is not behind the journal.
+    const run = () => this.#ready().then(work);
+    const result = this.#queue.then(run, run);
     this.#queue = result.catch(() => undefined);
     return result;
   }
