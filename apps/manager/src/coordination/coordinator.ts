@@ -15,6 +15,7 @@ import type { MetadataEntry } from '../metadata/journal-entries.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { chooseReplacement, placeShards } from '../placement/index.js';
 import type { ChainPublisher } from './chain-publisher.js';
+import { HeadBalancer } from './head-balancer.js';
 import { ReplicaMover } from './replica-mover.js';
 
 export interface CoordinatorSettings {
@@ -47,6 +48,7 @@ export class Coordinator {
   #actingFrom = Number.POSITIVE_INFINITY;
   readonly #missingSince = new Map<string, number>();
   readonly #mover: ReplicaMover;
+  readonly #heads: HeadBalancer;
   reconfigurations = 0;
 
   constructor(params: {
@@ -68,10 +70,15 @@ export class Coordinator {
     this.#commit = params.commit;
     this.#ready = params.ready;
     this.#mover = new ReplicaMover({ publisher: params.publisher, logger: params.logger });
+    this.#heads = new HeadBalancer({ publisher: params.publisher, logger: params.logger });
   }
 
   get replicaMoves(): number {
     return this.#mover.moves;
+  }
+
+  get headHandOvers(): number {
+    return this.#heads.handOvers;
   }
 
   /** Became leader: start watching, but reconfigure only after the longest node lease passed. */
@@ -161,6 +168,9 @@ export class Coordinator {
     await this.#restoreReplication();
     await this.#trimOverReplicated();
     await this.#applyChanges(await this.#mover.step(this.#store.state, this.#settings.balance()));
+    // Heads even out once no replica move is under way (a reorder only: a term bump, no data moved).
+    if (this.#settings.balance() && this.#mover.inFlight === undefined)
+      await this.#applyChanges(await this.#heads.step(this.#store.state));
   }
 
   /** Commits shard reconfigurations and publishes the chains they produce. */

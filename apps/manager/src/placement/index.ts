@@ -3,3 +3,4 @@ export { applyMove, applyMoves, type RebalanceMove } from './moves.js';
 export { eligibleNodes, replicaCounts } from './node-ranking.js';
 export { type PlaceShardsInput, placeShards } from './place-shards.js';
 export { type PlanRebalanceInput, planRebalance } from './plan-rebalance.js';
+export { type HeadHandOver, type PlanHeadHandOversInput, planHeadHandOvers } from './plan-head-handovers.js';
