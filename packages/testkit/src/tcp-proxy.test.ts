@@ -134,7 +134,10 @@ describe('TcpProxy', () => {
     frozen.socket.write('b');
     const fresh = track(await dial(proxy.port));
     fresh.socket.write('c');
-    await waitFor(() => fresh.received() === 'c', { description: 'a new connection echoed', timeoutMs: 2_000 });
+    await waitFor(() => fresh.received() === 'c', {
+      description: 'a new connection echoed',
+      timeoutMs: 2_000,
+    });
     proxy.heal();
     await sleep(300);
     expect(frozen.received()).toBe('a');

@@ -78,7 +78,10 @@ describe('head roles even out after churn', () => {
           description: `RF 3 restored after ${victim} rejoined`,
           timeoutMs: 30_000,
         });
-        console.info({ restarted: victim, heads: Object.fromEntries(headsPerNode(await shards(c), nodeIds)) });
+        console.info({
+          restarted: victim,
+          heads: Object.fromEntries(headsPerNode(await shards(c), nodeIds)),
+        });
       }
 
       const restoredAt = Date.now();

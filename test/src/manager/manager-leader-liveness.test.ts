@@ -49,7 +49,10 @@ async function shardIdsInJournal(c: StarCluster): Promise<Map<string, number[]>>
       data: { namespace?: { name: string }; shards?: Shard[] };
     };
     if (entry.type !== 'namespace.created') continue;
-    allocated.set(entry.data.namespace!.name, entry.data.shards!.map((s) => s.id));
+    allocated.set(
+      entry.data.namespace!.name,
+      entry.data.shards!.map((s) => s.id),
+    );
   }
   return allocated;
 }
@@ -113,7 +116,7 @@ describe('leader liveness: the journal tail decides when the leader may act', ()
     expect(during.ms).toBeLessThan(FAIL_WITHIN_MS);
   }, 90_000);
 
-  it("a stalled tail on the leader fails admin writes with a retryable error instead of wedging them", async () => {
+  it('a stalled tail on the leader fails admin writes with a retryable error instead of wedging them', async () => {
     const c = await start();
     const leader = await c.leader();
     await stallTail(leader.url, 'pause');

@@ -16,13 +16,25 @@ const TAIL = { name: 'manager.journal-tail' } as const;
 const registered = (id: string): MetadataEntry => ({
   type: 'node.registered',
   data: {
-    node: { id, publicAddress: `${id}:1`, internalAddress: `${id}:2`, group: 'g', capacity: 1, state: 'alive' },
+    node: {
+      id,
+      publicAddress: `${id}:1`,
+      internalAddress: `${id}:2`,
+      group: 'g',
+      capacity: 1,
+      state: 'alive',
+    },
   } satisfies { node: NodeInfo },
 });
 
 async function claimLead(redis: Redis): Promise<number> {
   const token = await redis.incr(ManagerKeys.fence);
-  await redis.set(ManagerKeys.leader, JSON.stringify({ id: 'm1', address: 'http://m1', token }), 'PX', 60_000);
+  await redis.set(
+    ManagerKeys.leader,
+    JSON.stringify({ id: 'm1', address: 'http://m1', token }),
+    'PX',
+    60_000,
+  );
   return token;
 }
 

@@ -246,7 +246,10 @@ describe('Journal', () => {
       proxy.freeze();
       await writer.append(token, [entry('m1', 2)]);
       // Before the fix: never — the XREAD waited on the dead connection forever.
-      await waitFor(() => seen.length === 2, { description: 'the tail redialed and read on', timeoutMs: 5_000 });
+      await waitFor(() => seen.length === 2, {
+        description: 'the tail redialed and read on',
+        timeoutMs: 5_000,
+      });
       expect(seen).toEqual([1, 2]);
       controller.abort();
       await tailing;
