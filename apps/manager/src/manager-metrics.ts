@@ -46,6 +46,14 @@ export function registerManagerMetrics(
     },
   });
   new Gauge({
+    name: 'star_manager_head_handovers',
+    help: 'Head roles this manager handed over (chain reorders evening out heads) as leader',
+    registers: [registry],
+    collect() {
+      this.set(coordinator.headHandOvers);
+    },
+  });
+  new Gauge({
     name: 'star_manager_reconfigurations',
     help: 'Chain reconfigurations this manager made as leader',
     registers: [registry],

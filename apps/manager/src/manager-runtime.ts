@@ -12,6 +12,7 @@ import { queueDashboard } from './api/queue-dashboard.js';
 import { CheckpointQueues } from './checkpoints/checkpoint-queues.js';
 import { ChainPublisher } from './coordination/chain-publisher.js';
 import { Coordinator } from './coordination/coordinator.js';
+import { LeaderCatchUp } from './coordination/leader-catch-up.js';
 import { ManagerImages } from './images/manager-images.js';
 import { Journal } from './journal/index.js';
 import { LeaderElection } from './leadership/index.js';
@@ -51,6 +52,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
     secret: config.clusterSecret,
     leaseWaitMs: config.nodeLeaseMs + config.deadMarginMs,
   });
+  const catchUp = new LeaderCatchUp({ journal, store, deadlineMs: config.commitTimeoutMs, logger });
   const coordinator = new Coordinator({
     store,
     publisher,
@@ -65,15 +67,16 @@ export async function wireManager(context: ManagerContext): Promise<void> {
     commit: async (entries) => {
       const token = election.token;
       if (token === undefined) throw new StarError('MisdirectedRequest', 'this manager lost leadership');
-      const ids = await journal.append(
+      await catchUp.commit(
         token,
         entries.map((entry) => ({ ...entry, at: Date.now() })),
       );
-      await store.waitFor(ids.at(-1)!);
     },
+    ready: () => catchUp.ready(),
   });
   election.on('elected', (token) => {
     logger.info({ token }, 'elected leader');
+    catchUp.reset();
     coordinator.start();
     queues
       .upsertSchedulers({

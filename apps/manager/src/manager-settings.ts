@@ -13,6 +13,11 @@ export const ManagerSettings = Type.Object({
   nodeLeaseMs: Type.Integer({ minimum: 100, default: 3_000 }),
   /** Wait after a node's lease key expired before the node counts as dead. */
   deadMarginMs: Type.Integer({ minimum: 0, default: 500 }),
+  /**
+   * How long the leader's change may wait for the journal (append, then its own tail applying it)
+   * before it fails with a retryable error; also bounds the catch-up a new leader does first.
+   */
+  commitTimeoutMs: Type.Integer({ minimum: 100, default: 5_000 }),
   /** Period of the membership and failure checks; when unset, the runtime setting `membershipCheckMs`. */
   checkEveryMs: Type.Optional(Type.Integer({ minimum: 20 })),
   /** Where manager images and shard snapshots are stored (a directory shared with checkpointers and nodes). */

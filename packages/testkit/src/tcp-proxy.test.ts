@@ -124,6 +124,26 @@ describe('TcpProxy', () => {
     expect(echo.accepted()).toBe(2);
   });
 
+  it('freeze stops the open connections for good, unclosed, while new ones are forwarded', async () => {
+    const { proxy } = await setup();
+    const frozen = track(await dial(proxy.port));
+    frozen.socket.write('a');
+    await waitFor(() => frozen.received() === 'a', { description: 'the first echo', timeoutMs: 2_000 });
+
+    proxy.freeze();
+    frozen.socket.write('b');
+    const fresh = track(await dial(proxy.port));
+    fresh.socket.write('c');
+    await waitFor(() => fresh.received() === 'c', {
+      description: 'a new connection echoed',
+      timeoutMs: 2_000,
+    });
+    proxy.heal();
+    await sleep(300);
+    expect(frozen.received()).toBe('a');
+    expect(frozen.ended()).toBe('open');
+  });
+
   it('cut resets open connections but keeps accepting new ones', async () => {
     const { proxy } = await setup();
     const first = track(await dial(proxy.port));

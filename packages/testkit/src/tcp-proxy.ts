@@ -39,6 +39,8 @@ interface ProxiedConnection {
   upstream: Socket | undefined;
   /** The onward leg is connected and both directions are wired. */
   wired: boolean;
+  /** Frozen by `freeze()`: never resumes (a path whose far end vanished without a FIN or RST). */
+  frozen?: boolean;
 }
 
 /**
@@ -112,12 +114,25 @@ export class TcpProxy {
     }
   }
 
+  /**
+   * Stops every byte of the connections open now, for good, without closing them: a half-open
+   * path (the far end vanished without a FIN or RST). New connections are forwarded as usual.
+   */
+  freeze(): void {
+    for (const connection of this.#connections) {
+      connection.frozen = true;
+      connection.client.pause();
+      connection.upstream?.pause();
+    }
+  }
+
   /** Back to forwarding: blackholed connections resume (and held dials go ahead). */
   heal(): void {
     const was = this.#mode;
     this.#mode = 'open';
     if (was !== 'blackhole') return;
     for (const connection of [...this.#connections]) {
+      if (connection.frozen) continue;
       if (connection.upstream === undefined) this.#dial(connection);
       else if (connection.wired) {
         connection.client.resume();
@@ -157,20 +172,20 @@ export class TcpProxy {
     // Until wired, both legs stay paused (the client by pauseOnConnect), so nothing is read early.
     upstream.pause();
     upstream.connect(this.target.port, this.target.host, () => {
-      this.#forward(client, upstream);
-      this.#forward(upstream, client);
+      this.#forward(connection, client, upstream);
+      this.#forward(connection, upstream, client);
       connection.wired = true;
     });
   }
 
   /** Copies `from` to `to`, pausing `from` while `to` is full; never resumes while blackholed. */
-  #forward(from: Socket, to: Socket): void {
+  #forward(connection: ProxiedConnection, from: Socket, to: Socket): void {
     from.on('data', (chunk: Buffer) => {
       this.#stats.bytes += chunk.length;
       if (!to.write(chunk)) from.pause();
     });
     to.on('drain', () => {
-      if (this.#mode === 'open') from.resume();
+      if (this.#mode === 'open' && !connection.frozen) from.resume();
     });
     from.on('end', () => to.end());
     if (this.#mode === 'open') from.resume();

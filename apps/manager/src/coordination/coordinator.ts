@@ -15,6 +15,7 @@ import type { MetadataEntry } from '../metadata/journal-entries.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { chooseReplacement, placeShards } from '../placement/index.js';
 import type { ChainPublisher } from './chain-publisher.js';
+import { HeadBalancer } from './head-balancer.js';
 import { ReplicaMover } from './replica-mover.js';
 
 export interface CoordinatorSettings {
@@ -41,11 +42,13 @@ export class Coordinator {
   readonly #logger: Logger;
   readonly #settings: CoordinatorSettings;
   readonly #commit: (entries: MetadataEntry[]) => Promise<void>;
+  readonly #ready: () => Promise<void>;
   #queue: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #actingFrom = Number.POSITIVE_INFINITY;
   readonly #missingSince = new Map<string, number>();
   readonly #mover: ReplicaMover;
+  readonly #heads: HeadBalancer;
   reconfigurations = 0;
 
   constructor(params: {
@@ -56,6 +59,8 @@ export class Coordinator {
     settings: CoordinatorSettings;
     /** Appends under the current fencing token and resolves once the store applied the entries. */
     commit: (entries: MetadataEntry[]) => Promise<void>;
+    /** Resolves once the store holds the whole journal (LeaderCatchUp); every change waits for it. */
+    ready: () => Promise<void>;
   }) {
     this.#store = params.store;
     this.#publisher = params.publisher;
@@ -63,11 +68,17 @@ export class Coordinator {
     this.#logger = params.logger.child({ component: 'coordinator' });
     this.#settings = params.settings;
     this.#commit = params.commit;
+    this.#ready = params.ready;
     this.#mover = new ReplicaMover({ publisher: params.publisher, logger: params.logger });
+    this.#heads = new HeadBalancer({ publisher: params.publisher, logger: params.logger });
   }
 
   get replicaMoves(): number {
     return this.#mover.moves;
+  }
+
+  get headHandOvers(): number {
+    return this.#heads.handOvers;
   }
 
   /** Became leader: start watching, but reconfigure only after the longest node lease passed. */
@@ -138,7 +149,9 @@ export class Coordinator {
 
   /** Runs one mutation at a time: concurrent admin calls never interleave their journal entries. */
   #serialized<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.#queue.then(work, work);
+    // Every change decides on the store's state: first make sure it is not behind the journal.
+    const run = () => this.#ready().then(work);
+    const result = this.#queue.then(run, run);
     this.#queue = result.catch(() => undefined);
     return result;
   }
@@ -155,6 +168,9 @@ export class Coordinator {
     await this.#restoreReplication();
     await this.#trimOverReplicated();
     await this.#applyChanges(await this.#mover.step(this.#store.state, this.#settings.balance()));
+    // Heads even out once no replica move is under way (a reorder only: a term bump, no data moved).
+    if (this.#settings.balance() && this.#mover.inFlight === undefined)
+      await this.#applyChanges(await this.#heads.step(this.#store.state));
   }
 
   /** Commits shard reconfigurations and publishes the chains they produce. */

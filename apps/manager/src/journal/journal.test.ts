@@ -1,6 +1,6 @@
 import { ManagerKeys } from '@star/protocol';
-import { type RedisServer, startRedis, waitFor } from '@star/testkit';
-import type { Redis } from 'ioredis';
+import { type RedisServer, startRedis, TcpProxy, waitFor } from '@star/testkit';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FencedError } from './fenced-error.js';
 import { Journal, nextStreamId } from './journal.js';
@@ -221,6 +221,42 @@ describe('Journal', () => {
       new AbortController().signal,
     );
     await expect(failing).rejects.toThrow('apply failed');
+  });
+
+  it('redials a tail whose connection went half-open (no FIN, no RST) and reads on', async () => {
+    const proxy = await TcpProxy.start({ target: { port: server.port } });
+    const viaProxy = new Redis(`redis://${proxy.address}`, { maxRetriesPerRequest: null });
+    try {
+      const token = await claimLead(admin, 'm1');
+      const writer = journal();
+      await writer.append(token, [entry('m1', 1)]);
+      const seen: number[] = [];
+      const controller = new AbortController();
+      const follower = new Journal<TestEntry>({ redis: viaProxy, tailBlockMs: 300, tailReadGraceMs: 500 });
+      const tailing = follower.tail(
+        '0',
+        (records) => {
+          for (const r of records) seen.push(r.entry.data.n);
+        },
+        controller.signal,
+      );
+      await waitFor(() => seen.length === 1, { description: 'backlog delivered' });
+
+      // The blocked XREAD's connection goes half-open: its reply would never arrive.
+      proxy.freeze();
+      await writer.append(token, [entry('m1', 2)]);
+      // Before the fix: never — the XREAD waited on the dead connection forever.
+      await waitFor(() => seen.length === 2, {
+        description: 'the tail redialed and read on',
+        timeoutMs: 5_000,
+      });
+      expect(seen).toEqual([1, 2]);
+      controller.abort();
+      await tailing;
+    } finally {
+      viaProxy.disconnect();
+      await proxy.close();
+    }
   });
 
   it('keeps its entries, and its tails, across a Redis crash and restart (AOF)', async () => {

@@ -20,6 +20,8 @@ export interface JournalParams {
   pageSize?: number;
   /** How long a tail's XREAD blocks before it is re-sent. */
   tailBlockMs?: number;
+  /** How much longer than that a tail's XREAD may go unanswered before its connection is redialed. */
+  tailReadGraceMs?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export class Journal<T extends { type: string } = JournalEntry> {
   readonly #trim: ScriptCall;
   readonly #pageSize: number;
   readonly #tailBlockMs: number;
+  readonly #tailReadGraceMs: number;
 
   constructor(params: JournalParams) {
     this.#redis = params.redis;
@@ -42,6 +45,7 @@ export class Journal<T extends { type: string } = JournalEntry> {
     this.#trim = bindScript(params.redis, trimScript);
     this.#pageSize = params.pageSize ?? 1_000;
     this.#tailBlockMs = params.tailBlockMs ?? 5_000;
+    this.#tailReadGraceMs = params.tailReadGraceMs ?? 2_000;
   }
 
   /**
@@ -91,7 +95,13 @@ export class Journal<T extends { type: string } = JournalEntry> {
       fromId,
       onEntries,
       signal,
-      options: { blockMs: this.#tailBlockMs, count: this.#pageSize, retryMs: 200 },
+      options: {
+        blockMs: this.#tailBlockMs,
+        count: this.#pageSize,
+        retryMs: 200,
+        readGraceMs: this.#tailReadGraceMs,
+        keepAliveMs: 1_000,
+      },
       logger: this.#logger,
     });
   }

@@ -85,10 +85,30 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
     this.#stop.abort();
   }
 
-  /** Resolves once the entry with this stream id (or a later one) has been applied. */
-  waitFor(id: string): Promise<void> {
+  /**
+   * Resolves once the entry with this stream id (or a later one) has been applied; rejects with
+   * the signal's reason if `signal` aborts first (the waiter is dropped).
+   */
+  waitFor(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (compareIds(this.state.lastEntryId, id) >= 0) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ id, resolve }));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        id,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const at = this.#waiters.indexOf(waiter);
+        if (at >= 0) this.#waiters.splice(at, 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
   }
 
   #apply(entry: MetadataEntry, id: string): void {

@@ -2,9 +2,36 @@ import type { NodeInfo } from '@star/protocol';
 import { compareIds, weight } from './node-ranking.js';
 
 /** One hand-over on a path: `chain`'s head role passes to `to`, who swaps places with the old head. */
-interface HandOver {
+export interface HandOver {
   chain: NodeInfo[];
   to: NodeInfo;
+}
+
+/**
+ * The first hand-over path `evenOutHeads` would take (chains left as they are), or undefined when
+ * no path lowers sum(heads² / capacity). Applying every hand-over of the path at once moves one
+ * head from the path's first node to its last; every node between keeps its count.
+ */
+export function findHandOverPath(
+  chains: NodeInfo[][],
+  heads: ReadonlyMap<string, number>,
+): HandOver[] | undefined {
+  const headed = new Map<string, NodeInfo[][]>();
+  for (const chain of chains) {
+    const list = headed.get(chain[0]!.id);
+    if (list) list.push(chain);
+    else headed.set(chain[0]!.id, [chain]);
+  }
+  const nodes = [...new Map(chains.flat().map((node) => [node.id, node])).values()];
+  const count = (node: NodeInfo) => heads.get(node.id) ?? 0;
+  const byMostHeads = (a: NodeInfo, b: NodeInfo) =>
+    count(b) * weight(a) - count(a) * weight(b) || compareIds(a.id, b.id);
+  for (const source of nodes.sort(byMostHeads)) {
+    if (!nodes.some((node) => helps(source, node, count))) continue;
+    const path = handOverPath(source, headed, count);
+    if (path) return path;
+  }
+  return undefined;
 }
 
 /**
@@ -56,7 +83,7 @@ export function evenOutHeads(chains: NodeInfo[][], heads: Map<string, number>): 
 }
 
 /** Whether one head passing from `source` to `target` lowers sum(heads²/weight): (2·ht + 1)/wt < (2·hs − 1)/ws. */
-function helps(source: NodeInfo, target: NodeInfo, count: (node: NodeInfo) => number): boolean {
+export function helps(source: NodeInfo, target: NodeInfo, count: (node: NodeInfo) => number): boolean {
   return (2 * count(target) + 1) * weight(source) < (2 * count(source) - 1) * weight(target);
 }
 
