@@ -119,4 +119,36 @@ describe('head roles even out after churn', () => {
     expect(workload.stats.failures).toEqual([]);
     expect(workload.stats.ok).toBeGreaterThan(100);
   }, 240_000);
+
+  it('a node added to the cluster gets its share of heads once replicas moved onto it', async () => {
+    cluster = await StarCluster.start({ managers: 1, nodes: 3 });
+    const c = cluster;
+    await c.waitForNodes(3);
+    const { url } = await c.leader();
+    await c.api(url, 'POST', '/v1/namespaces', { name: 'grow', shards: 8, replicationFactor: 2 });
+    await c.startNode('n4');
+    const nodeIds = ['n1', 'n2', 'n3', 'n4'];
+    // Moves bring n4 its share of replicas (8 × 2 over 4 nodes: 4 each), always joining as tail.
+    await waitFor(
+      async () => {
+        const all = await shards(c);
+        return (
+          all.filter((s) => s.chain.includes('n4')).length === 4 && all.every((s) => s.chain.length === 2)
+        );
+      },
+      { description: 'n4 to hold its 4 replicas', timeoutMs: 60_000 },
+    );
+    let heads = new Map<string, number>();
+    const even = await waitFor(
+      async () => {
+        heads = headsPerNode(await shards(c), nodeIds);
+        return [...heads.values()].every((count) => count === 2);
+      },
+      { description: 'two heads on every node', timeoutMs: EVEN_WITHIN_MS },
+    ).catch(() => false);
+    console.info({ heads: Object.fromEntries(heads) });
+    // Before the fix: n4 headed nothing (it joined every chain as tail).
+    expect(Object.fromEntries(heads)).toEqual({ n1: 2, n2: 2, n3: 2, n4: 2 });
+    expect(even).toBe(true);
+  }, 180_000);
 });
