@@ -32,12 +32,16 @@ function headsPerNode(all: Shard[], nodes: string[]): Map<string, number> {
  */
 function runWorkload(star: StarClient, signal: AbortSignal) {
   const stats = { ok: 0, retryable: 0, failures: [] as string[] };
+  /** Per key, the values it may hold now: the last acknowledged put, and any unanswered since. */
+  const possible = new Map<string, Set<string>>();
   const done = (async () => {
     for (let i = 0; !signal.aborted; i++) {
       const key = `k${i % 64}`;
       const value = `v${i}`;
       try {
+        (possible.get(key) ?? possible.set(key, new Set()).get(key)!).add(value);
         await star.put('churn', key, value);
+        possible.set(key, new Set([value]));
         const read = await star.get('churn', key);
         if (Buffer.from(read.value).toString() !== value) {
           stats.failures.push(`get ${key}: ${Buffer.from(read.value).toString()}, expected ${value}`);
@@ -49,7 +53,7 @@ function runWorkload(star: StarClient, signal: AbortSignal) {
       }
     }
   })();
-  return { stats, done };
+  return { stats, possible, done };
 }
 
 describe('head roles even out after churn', () => {
@@ -106,8 +110,45 @@ describe('head roles even out after churn', () => {
     // Writes and reads keep working after the hand-overs.
     await client.put('churn', 'after', 'balanced');
     expect(Buffer.from((await client.get('churn', 'after')).value).toString()).toBe('balanced');
+    // Nothing acknowledged was lost by the failovers or the hand-overs (a reorder moves no data).
+    for (const [key, values] of workload.possible) {
+      const now = Buffer.from((await client.get('churn', key)).value).toString();
+      expect([key, values.has(now) ? 'as written' : now]).toEqual([key, 'as written']);
+    }
     console.info({ workload: { ...workload.stats, failures: workload.stats.failures.slice(0, 5) } });
     expect(workload.stats.failures).toEqual([]);
     expect(workload.stats.ok).toBeGreaterThan(100);
   }, 240_000);
+
+  it('a node added to the cluster gets its share of heads once replicas moved onto it', async () => {
+    cluster = await StarCluster.start({ managers: 1, nodes: 3 });
+    const c = cluster;
+    await c.waitForNodes(3);
+    const { url } = await c.leader();
+    await c.api(url, 'POST', '/v1/namespaces', { name: 'grow', shards: 8, replicationFactor: 2 });
+    await c.startNode('n4');
+    const nodeIds = ['n1', 'n2', 'n3', 'n4'];
+    // Moves bring n4 its share of replicas (8 × 2 over 4 nodes: 4 each), always joining as tail.
+    await waitFor(
+      async () => {
+        const all = await shards(c);
+        return (
+          all.filter((s) => s.chain.includes('n4')).length === 4 && all.every((s) => s.chain.length === 2)
+        );
+      },
+      { description: 'n4 to hold its 4 replicas', timeoutMs: 60_000 },
+    );
+    let heads = new Map<string, number>();
+    const even = await waitFor(
+      async () => {
+        heads = headsPerNode(await shards(c), nodeIds);
+        return [...heads.values()].every((count) => count === 2);
+      },
+      { description: 'two heads on every node', timeoutMs: EVEN_WITHIN_MS },
+    ).catch(() => false);
+    console.info({ heads: Object.fromEntries(heads) });
+    // Before the fix: n4 headed nothing (it joined every chain as tail).
+    expect(Object.fromEntries(heads)).toEqual({ n1: 2, n2: 2, n3: 2, n4: 2 });
+    expect(even).toBe(true);
+  }, 180_000);
 });
