@@ -50,6 +50,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
     logger,
     secret: config.clusterSecret,
     leaseWaitMs: config.nodeLeaseMs + config.deadMarginMs,
+    token: () => election.token,
   });
   const coordinator = new Coordinator({
     store,

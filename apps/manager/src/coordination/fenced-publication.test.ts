@@ -3,7 +3,9 @@ import { type RedisServer, startRedis } from '@star/testkit';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bindScript } from '../journal/redis-script.js';
 import { ChainPublisher } from './chain-publisher.js';
+import { publishScript } from './publish-script.js';
 
 let server: RedisServer;
 let redis: Redis;
@@ -69,4 +71,23 @@ describe('fenced, monotone publication (issue 13 item 3)', () => {
     await deposed.publish(shard(11, 6, ['a', 'b', 'c']), nodes).catch(() => undefined);
     expect((await published(11)).term).toBe(5);
   }, 30_000);
+
+  it('the script itself never lowers a term, even for the current leader (a GET/SET race)', async () => {
+    await elect(2);
+    const write = bindScript(redis, publishScript);
+    const key = ChainKeys.shardConfig(12);
+    const encode = (term: number) => JSON.stringify({ shard: 12, term, chain: [{ id: 'a', address: 'x:1' }] });
+    expect(await write([ManagerKeys.leader, ManagerKeys.fence, key], [2, 5, encode(5)])).toEqual([1, 0]);
+    expect(await write([ManagerKeys.leader, ManagerKeys.fence, key], [2, 4, encode(4)])).toEqual([0, 5]);
+    expect(await write([ManagerKeys.leader, ManagerKeys.fence, key], [2, 5, encode(5)])).toEqual([0, 5]);
+    await expect(write([ManagerKeys.leader, ManagerKeys.fence, key], [1, 6, encode(6)])).rejects.toThrow(/FENCED 1 2 2/);
+    expect((await published(12)).term).toBe(5);
+  });
+
+  it('a deposed leader gets a FencedError', async () => {
+    await elect(2);
+    await expect(publisherWithToken(1).publish(shard(13, 1, ['a']), nodes)).rejects.toMatchObject({
+      name: 'FencedError',
+    });
+  });
 });
