@@ -74,7 +74,9 @@ export const AppliedReport = Type.Object({
   node: Type.String({ minLength: 1 }),
   /** Wall-clock ms when written (for operators; the manager does not compare clocks). */
   at: Type.Integer({ minimum: 0 }),
-  shards: Type.Array(Type.Object({ shard: Type.Integer({ minimum: 0 }), term: Type.Integer({ minimum: 0 }) })),
+  shards: Type.Array(
+    Type.Object({ shard: Type.Integer({ minimum: 0 }), term: Type.Integer({ minimum: 0 }) }),
+  ),
 });
 export type AppliedReport = Static<typeof AppliedReport>;
 

@@ -112,7 +112,10 @@ describe('a leaving node that cannot be told', () => {
             { shard: shard.id, key: 'k' },
             { timeoutMs: 2_000 },
           );
-          reads.push({ value: response.found ? Number(Buffer.from(response.value!).toString()) : -1, startedAt });
+          reads.push({
+            value: response.found ? Number(Buffer.from(response.value!).toString()) : -1,
+            startedAt,
+          });
         } catch (error) {
           reads.push({ value: StarError.from(error).code, startedAt });
           await new Promise((resolve) => setTimeout(resolve, 5));
@@ -122,10 +125,16 @@ describe('a leaving node that cannot be told', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     proxyOf.get(victim)!.blackhole();
     await failpoint(url, `manager.before-publish@${shard.id}`, undefined);
-    await waitFor(async () => acked.length > 0 && acked.at(-1)!.at > performance.now() - 200 && reads.at(-1)?.value === 'Unavailable', {
-      description: 'writes acknowledged by the new chain while the victim refuses reads',
-      timeoutMs: 20_000,
-    });
+    await waitFor(
+      async () =>
+        acked.length > 0 &&
+        acked.at(-1)!.at > performance.now() - 200 &&
+        reads.at(-1)?.value === 'Unavailable',
+      {
+        description: 'writes acknowledged by the new chain while the victim refuses reads',
+        timeoutMs: 20_000,
+      },
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     running = false;
     await Promise.all([writer, reader]);

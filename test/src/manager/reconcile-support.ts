@@ -62,7 +62,10 @@ export async function waitWritable(
         return false;
       }
     },
-    { description: `a write to ${namespace} to be acknowledged (errors: ${[...new Set(errors)].join(', ')})`, timeoutMs },
+    {
+      description: `a write to ${namespace} to be acknowledged (errors: ${[...new Set(errors)].join(', ')})`,
+      timeoutMs,
+    },
   );
   return errors;
 }

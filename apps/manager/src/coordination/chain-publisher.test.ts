@@ -1,5 +1,12 @@
 import { LinkRouter, linkServer } from '@star/core';
-import { type ChainConfig, ChainKeys, ChainMethods, ManagerKeys, type NodeInfo, type Shard } from '@star/protocol';
+import {
+  type ChainConfig,
+  ChainKeys,
+  ChainMethods,
+  ManagerKeys,
+  type NodeInfo,
+  type Shard,
+} from '@star/protocol';
 import { freePort, type RedisServer, startRedis } from '@star/testkit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';

@@ -85,7 +85,9 @@ export class ChainPublisher {
     const previous = this.#decodePrevious(await this.#redis.get(key), key);
     if (previous !== undefined && previous.term >= shard.term) return;
     const told = this.configOf(shard, nodes, token);
-    const leaving = (previous?.chain ?? []).filter((member) => !told.chain.some((next) => next.id === member.id));
+    const leaving = (previous?.chain ?? []).filter(
+      (member) => !told.chain.some((next) => next.id === member.id),
+    );
     // Only a leaving node whose lease key still exists can be serving reads; a dead one is skipped
     // (dialing it would only delay the failover). Telling before the key is written is safe: the
     // configuration is journaled, and a node only ever moves to newer terms.

@@ -1,4 +1,11 @@
-import { type ChainConfig, ChainKeys, ControlPlaneCodecs, ManagerKeys, type NodeInfo, type Shard } from '@star/protocol';
+import {
+  type ChainConfig,
+  ChainKeys,
+  ControlPlaneCodecs,
+  ManagerKeys,
+  type NodeInfo,
+  type Shard,
+} from '@star/protocol';
 import { type RedisServer, startRedis } from '@star/testkit';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -21,7 +28,12 @@ afterAll(async () => {
 });
 
 function publisherWithToken(token: number): ChainPublisher {
-  const publisher = new ChainPublisher({ redis, logger: pino({ level: 'silent' }), secret: '', token: () => token });
+  const publisher = new ChainPublisher({
+    redis,
+    logger: pino({ level: 'silent' }),
+    secret: '',
+    token: () => token,
+  });
   publishers.push(publisher);
   return publisher;
 }
@@ -29,14 +41,26 @@ function publisherWithToken(token: number): ChainPublisher {
 /** Makes `token` the current leader's, as an election win does (fence counter and leader record). */
 async function elect(token: number): Promise<void> {
   await redis.set(ManagerKeys.fence, String(token));
-  await redis.set(ManagerKeys.leader, JSON.stringify({ id: `m${token}`, address: 'http://x', token }), 'PX', 60_000);
+  await redis.set(
+    ManagerKeys.leader,
+    JSON.stringify({ id: `m${token}`, address: 'http://x', token }),
+    'PX',
+    60_000,
+  );
 }
 
 // No node listens at these addresses: configure calls fail, which does not matter here.
 const nodes = new Map<string, NodeInfo>(
   ['a', 'b', 'c'].map((id) => [
     id,
-    { id, publicAddress: '127.0.0.1:1', internalAddress: '127.0.0.1:1', group: 'default', capacity: 1, state: 'dead' },
+    {
+      id,
+      publicAddress: '127.0.0.1:1',
+      internalAddress: '127.0.0.1:1',
+      group: 'default',
+      capacity: 1,
+      state: 'dead',
+    },
   ]),
 );
 
@@ -76,11 +100,14 @@ describe('fenced, monotone publication (issue 13 item 3)', () => {
     await elect(2);
     const write = bindScript(redis, publishScript);
     const key = ChainKeys.shardConfig(12);
-    const encode = (term: number) => JSON.stringify({ shard: 12, term, chain: [{ id: 'a', address: 'x:1' }] });
+    const encode = (term: number) =>
+      JSON.stringify({ shard: 12, term, chain: [{ id: 'a', address: 'x:1' }] });
     expect(await write([ManagerKeys.leader, ManagerKeys.fence, key], [2, 5, encode(5)])).toEqual([1, 0]);
     expect(await write([ManagerKeys.leader, ManagerKeys.fence, key], [2, 4, encode(4)])).toEqual([0, 5]);
     expect(await write([ManagerKeys.leader, ManagerKeys.fence, key], [2, 5, encode(5)])).toEqual([0, 5]);
-    await expect(write([ManagerKeys.leader, ManagerKeys.fence, key], [1, 6, encode(6)])).rejects.toThrow(/FENCED 1 2 2/);
+    await expect(write([ManagerKeys.leader, ManagerKeys.fence, key], [1, 6, encode(6)])).rejects.toThrow(
+      /FENCED 1 2 2/,
+    );
     expect((await published(12)).term).toBe(5);
   });
 

@@ -28,7 +28,16 @@ function config(term: number, chain: string[], extra: Partial<ChainConfig> = {})
 }
 
 function entry(seq: number, value: string): LogEntry {
-  return { seq, term: 1, op: 'put', key: 'k', value: Buffer.from(value), createdAt: 1, modifiedAt: seq, modifications: seq };
+  return {
+    seq,
+    term: 1,
+    op: 'put',
+    key: 'k',
+    value: Buffer.from(value),
+    createdAt: 1,
+    modifiedAt: seq,
+    modifications: seq,
+  };
 }
 
 class UpstreamLink extends EventEmitter {

@@ -49,7 +49,10 @@ export class ReplicaSet {
       config.term >= term &&
       config.chain.some((member) => member.id === this.#context.nodeId)
     ) {
-      this.#context.logger.info({ shard, term: config.term }, 'listed in a published chain: creating the replica');
+      this.#context.logger.info(
+        { shard, term: config.term },
+        'listed in a published chain: creating the replica',
+      );
       await this.configure(config);
     }
     return this.get(shard);

@@ -401,7 +401,11 @@ export class ShardReplica {
 
   async #readDirty(key: string): Promise<GetResponse> {
     // A tail under a commit hold holds uncommitted entries: only its commit point is visible.
-    const tailCommit = this.isTail ? (this.#hold.open ? this.lastSeq : this.commitSeq) : await this.#commitQuery.fetch();
+    const tailCommit = this.isTail
+      ? this.#hold.open
+        ? this.lastSeq
+        : this.commitSeq
+      : await this.#commitQuery.fetch();
     const visible = this.dirty.newestAtOrBelow(key, Math.max(tailCommit, this.commitSeq));
     if (visible === undefined) return found(this.store.getCommitted(key));
     return visible.op === 'delete' ? { found: false } : { found: true, ...recordOf(visible) };
