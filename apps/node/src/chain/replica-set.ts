@@ -108,7 +108,13 @@ export class ReplicaSet {
     const configs = await Promise.all(replicas.map((replica) => this.#context.fetchConfig(replica.shard)));
     replicas.forEach((replica, i) => {
       const config = configs[i];
-      if (config !== undefined && config.term > replica.term) replica.configure(config);
+      if (config === undefined || config.term <= replica.term) return;
+      try {
+        replica.configure(config);
+      } catch (error) {
+        // A refused configuration (an older fencing token) must not cost the node its lease.
+        this.#context.logger.error({ err: error, shard: replica.shard }, 'published configuration refused');
+      }
     });
   }
 
