@@ -5,6 +5,7 @@ import { StarCluster, waitFor } from '@star/testkit';
 export async function startCluster(options: {
   managers: number;
   nodes: number;
+  nodeLeaseMs?: number;
   env?: Record<string, string>;
 }): Promise<StarCluster> {
   const cluster = await StarCluster.start(options);
@@ -12,11 +13,7 @@ export async function startCluster(options: {
   return cluster;
 }
 
-/**
- * Creates a one-shard namespace and a client following the shard map. (Failpoints are armed with
- * STAR_FAILPOINTS at a process start: the manager's API-key check answers 401 to the internal
- * failpoint route's cluster-secret bearer before the route sees it.)
- */
+/** Creates a one-shard namespace and a client following the shard map. */
 export async function oneShard(
   c: StarCluster,
   name: string,
