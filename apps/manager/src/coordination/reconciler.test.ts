@@ -71,6 +71,7 @@ function shard(id: number, term: number, chain: string[]): Shard {
 }
 
 async function report(node: string, shards: { shard: number; term: number }[]): Promise<void> {
+  await redis.set(ChainKeys.nodeLease(node), node, 'PX', 60_000);
   await redis.set(
     ChainKeys.nodeApplied(node),
     ControlPlaneCodecs.appliedReport.encode({ node, at: Date.now(), shards }),
@@ -115,6 +116,13 @@ describe('Reconciler', () => {
     expect((await reconciler.reconcile(state)).retold).toBe(1);
     expect(received).toEqual([expect.objectContaining({ shard: 2, term: 3, token })]);
     await report('b', [{ shard: 2, term: 3 }]);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect((await reconciler.reconcile(state)).retold).toBe(0);
+    // A lagging member whose lease key is gone (dead, not yet chained around) is not dialed.
+    await report('b', [{ shard: 2, term: 2 }]);
+    await redis.del(ChainKeys.nodeLease('b'));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await reconciler.reconcile(state);
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect((await reconciler.reconcile(state)).retold).toBe(0);
   });

@@ -31,7 +31,8 @@ export interface ReconcilePass {
  *   elsewhere): a term bump, for the coordinator to journal and publish;
  * - a reporting member whose report lags the key's term for longer than `patienceMs` (a renewal
  *   or two normally closes the gap on its own): `node.configure` it again with the key's config.
- * Members with no report (dead, or not started) are not dialed: a dead node costs no timeout here.
+ * Members with no report or no lease key (dead, or not started) are not dialed: a dead node costs
+ * no timeout here.
  */
 export class Reconciler {
   readonly #redis: Redis;
@@ -128,9 +129,13 @@ export class Reconciler {
     const reports = new Map<string, AppliedReport>();
     if (nodes.length === 0) return reports;
     const keys = nodes.map((node) => ChainKeys.nodeApplied(node));
-    const raws = await this.#redis.mget(keys);
+    // A report outlives its node by a few leases: only a node whose lease key exists is dialed.
+    const [raws, leases] = await Promise.all([
+      this.#redis.mget(keys),
+      this.#redis.mget(nodes.map((node) => ChainKeys.nodeLease(node))),
+    ]);
     raws.forEach((raw, i) => {
-      if (raw === null) return;
+      if (raw === null || leases[i] === null) return;
       try {
         reports.set(nodes[i]!, ControlPlaneCodecs.appliedReport.decode(raw, keys[i]!));
       } catch (error) {
