@@ -51,6 +51,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
     logger,
     secret: config.clusterSecret,
     leaseWaitMs: config.nodeLeaseMs + config.deadMarginMs,
+    token: () => election.token,
   });
   const catchUp = new LeaderCatchUp({ journal, store, deadlineMs: config.commitTimeoutMs, logger });
   const coordinator = new Coordinator({

@@ -9,6 +9,7 @@ import {
 import { advertisedAddress } from './advertised-address.js';
 import { registerNodeApi } from './api/node-router.js';
 import { registerSnapshotApi } from './api/snapshot-router.js';
+import { AppliedReporter } from './chain/applied-reporter.js';
 import { LogRetention } from './chain/log-retention.js';
 import { PEER_PING_MS, PeerLinks } from './chain/peer-links.js';
 import { ReplicaSet } from './chain/replica-set.js';
@@ -57,13 +58,17 @@ export async function wireNode({
   let replicas: ReplicaSet | undefined;
   const metrics = createNodeMetrics(service.metrics, () => replicas);
 
+  const reporter = new AppliedReporter({ redis, nodeId, ttlMs: config.leaseMs * 3, logger });
   const lease = new ReadLease({
     redis,
     nodeId,
     instanceId: service.instanceId,
     options: { leaseMs: config.leaseMs, renewEveryMs: config.leaseRenewMs },
     logger,
-    revalidate: () => replicas?.revalidate() ?? Promise.resolve(),
+    revalidate: async () => {
+      await replicas?.revalidate();
+      reporter.report(replicas);
+    },
   });
   const fetchConfig = async (shard: number): Promise<ChainConfig | undefined> => {
     const key = ChainKeys.shardConfig(shard);

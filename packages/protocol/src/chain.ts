@@ -70,6 +70,18 @@ export const ChainConfig = Type.Object({
   shard: ShardId,
   term: Type.Integer({ minimum: 1 }),
   chain: Type.Array(ChainMember, { minItems: 1 }),
+  /**
+   * The fencing token of the manager leader that published it (absent in configurations stored
+   * before tokens existed: counts as 0). A node refuses a configuration older than one it holds.
+   */
+  token: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * Milliseconds the tail waits, from applying this configuration, before committing anything at
+   * its term: set when a node left the chain holding a read lease and could not be told, so its
+   * lease certainly lapsed (or its renewal read this configuration) before the new chain commits
+   * a write it would not see.
+   */
+  holdMs: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type ChainConfig = Static<typeof ChainConfig>;
 

@@ -52,3 +52,15 @@ describe('control-plane codecs', () => {
     );
   });
 });
+
+describe('applied reports', () => {
+  it('round-trip and refuse a malformed one', () => {
+    const codec = ControlPlaneCodecs.appliedReport;
+    const report = { node: 'n1', at: 1, shards: [{ shard: 3, term: 7 }] };
+    const where = ChainKeys.nodeApplied('n1');
+    expect(codec.decode(codec.encode(report), where)).toEqual(report);
+    expect(() => codec.decode('{"node":"n1","at":1,"shards":[{"shard":3}]}', where)).toThrow(
+      /star:node:n1:applied holds an invalid applied report/,
+    );
+  });
+});

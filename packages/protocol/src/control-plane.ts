@@ -19,6 +19,12 @@ export const ChainKeys = {
   nodeLease: (node: string) => `star:node:${node}:lease`,
   /** Hash of node id → JSON `NodeRegistration`: nodes announce themselves here; the manager journals them. */
   nodeRegistry: 'star:nodes',
+  /**
+   * JSON `AppliedReport` of a node: the term of every replica it holds, rewritten on each lease
+   * renewal with a PX of a few leases (so a dead node's report vanishes). The leader's reconciler
+   * compares it with the journal and re-tells a member that lags.
+   */
+  nodeApplied: (node: string) => `star:node:${node}:applied`,
 } as const;
 
 /**
@@ -63,6 +69,17 @@ export const CatalogKeys = {
 
 /** Prefix of every BullMQ queue's keys (checkpoints, imports). */
 export const QueueKeyPrefix = 'star:bull';
+
+/** What a node reports it runs: `(shard, term)` of every replica it holds. */
+export const AppliedReport = Type.Object({
+  node: Type.String({ minLength: 1 }),
+  /** Wall-clock ms when written (for operators; the manager does not compare clocks). */
+  at: Type.Integer({ minimum: 0 }),
+  shards: Type.Array(
+    Type.Object({ shard: Type.Integer({ minimum: 0 }), term: Type.Integer({ minimum: 0 }) }),
+  ),
+});
+export type AppliedReport = Static<typeof AppliedReport>;
 
 /** Encodes a control-plane value for Redis and decodes it back, checking its shape. */
 export interface ValueCodec<T> {
@@ -126,4 +143,6 @@ export const ControlPlaneCodecs = {
   apiKey: jsonCodec(StoredApiKey, 'API key record'),
   /** A field of `CatalogKeys.hash`. */
   catalog: jsonCodec(CatalogRecord, 'catalog record'),
+  /** `ChainKeys.nodeApplied(node)`. */
+  appliedReport: jsonCodec(AppliedReport, 'applied report'),
 } as const;

@@ -42,8 +42,8 @@ export async function installManagerAuth(
     const route = request.routeOptions.url;
     // No route: the not-found handler answers 404 without revealing anything.
     if (route === undefined || OPEN_ROUTES.has(route)) return;
-    // The failpoint route checks the cluster secret itself (an API key cannot arm a failpoint).
-    if (route.startsWith(FailpointRoutes.prefix)) return;
+    // The failpoint route checks the cluster secret itself (an API key must not arm a crash).
+    if (route === FailpointRoutes.prefix || route.startsWith(`${FailpointRoutes.prefix}/`)) return;
     if (route === dashboardPath || route.startsWith(`${dashboardPath}/`)) {
       try {
         await needsAdmin(request, reply);

@@ -1,5 +1,12 @@
 import { LinkRouter, linkServer } from '@star/core';
-import { type ChainConfig, ChainKeys, ChainMethods, type NodeInfo, type Shard } from '@star/protocol';
+import {
+  type ChainConfig,
+  ChainKeys,
+  ChainMethods,
+  ManagerKeys,
+  type NodeInfo,
+  type Shard,
+} from '@star/protocol';
 import { freePort, type RedisServer, startRedis } from '@star/testkit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -12,9 +19,13 @@ let redis: Redis;
 const apps: FastifyInstance[] = [];
 const publishers: ChainPublisher[] = [];
 
+const token = 3;
+
 beforeAll(async () => {
   server = await startRedis();
   redis = server.client();
+  await redis.set(ManagerKeys.fence, String(token));
+  await redis.set(ManagerKeys.leader, JSON.stringify({ id: 'm1', address: 'http://x', token }));
 });
 afterAll(async () => {
   for (const publisher of publishers) publisher.close();
@@ -70,7 +81,13 @@ async function publishWithLeaver(
   };
   await redis.set(ChainKeys.shardConfig(shardId), JSON.stringify(previous));
   if (leaver.leased) await redis.set(ChainKeys.nodeLease(leaver.id), 'x', 'PX', 60_000);
-  const publisher = new ChainPublisher({ redis, logger: pino({ level: 'silent' }), secret: '', leaseWaitMs });
+  const publisher = new ChainPublisher({
+    redis,
+    logger: pino({ level: 'silent' }),
+    secret: '',
+    leaseWaitMs,
+    token: () => token,
+  });
   publishers.push(publisher);
   const shard: Shard = {
     id: shardId,
@@ -94,19 +111,21 @@ describe('ChainPublisher and nodes leaving a chain (regression, found by the fau
     expect(Math.min(...members.map((m) => m.at))).toBeGreaterThanOrEqual(leaver.received[0]!.at);
   });
 
-  it('configures the members only after a lease when a leaving node holding a lease cannot be told', async () => {
+  it('holds the new chain for a lease when a leaving node holding a lease cannot be told', async () => {
     const closed = `127.0.0.1:${await freePort()}`;
-    const { members, started } = await publishWithLeaver(2, { id: 'x2', address: closed, leased: true });
-    expect(members).toHaveLength(2);
-    // The failed call alone takes its 3 s deadline; the wait runs to a full lease after the key was written.
-    for (const configured of members)
-      expect(configured.at - started).toBeGreaterThanOrEqual(leaseWaitMs - 50);
+    const { members, elapsedMs } = await publishWithLeaver(2, { id: 'x2', address: closed, leased: true });
+    // The members are configured at once, but the configuration carries the hold their tail honours.
+    expect(members.map((m) => m.config.holdMs)).toEqual([leaseWaitMs, leaseWaitMs]);
+    expect(elapsedMs).toBeLessThan(leaseWaitMs);
+    const stored = JSON.parse((await redis.get(ChainKeys.shardConfig(2)))!) as ChainConfig;
+    expect(stored).toMatchObject({ term: 5, token, holdMs: leaseWaitMs });
   }, 20_000);
 
   it('neither dials nor waits for a leaving node whose lease is gone (a dead node)', async () => {
     const closed = `127.0.0.1:${await freePort()}`;
     const { members, elapsedMs } = await publishWithLeaver(3, { id: 'x3', address: closed, leased: false });
     expect(members).toHaveLength(2);
+    expect(members[0]!.config.holdMs).toBeUndefined();
     expect(elapsedMs).toBeLessThan(1_000);
   });
 });

@@ -4,32 +4,47 @@ import {
   ChainKeys,
   ChainMethods,
   ControlPlaneCodecs,
+  ManagerKeys,
   type NodeInfo,
   type Shard,
+  StarError,
 } from '@star/protocol';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { FencedError } from '../journal/fenced-error.js';
+import { bindScript, type ScriptCall } from '../journal/redis-script.js';
+import { publishScript } from './publish-script.js';
 
 /**
- * Makes a journaled chain configuration take effect: first the shard's config key in Redis (which
- * a node reads whenever it meets a newer term and on every lease renewal), then a `node.configure`
- * to every node that left the chain, then to every member. A member that misses the call still
- * converges through the key.
+ * Makes a journaled chain configuration take effect (DESIGN §3.12): a `node.configure` to every
+ * live node that leaves the chain, then the shard's config key in Redis (which a node reads
+ * whenever it meets a newer term and on every lease renewal), then a `node.configure` to every
+ * member. A member that misses the call still converges through the key, and the leader's
+ * Reconciler re-tells members whose applied report lags.
+ *
+ * The key is written by a Lua script that checks this manager's fencing token against the leader
+ * record and writes only a newer term: a deposed leader paused anywhere in here can neither move a
+ * term backwards nor publish past the current leader. Configurations carry the token; nodes refuse
+ * one older than they hold.
  *
  * Nodes leaving a chain while alive (a move, a trim) hold a valid read lease, which is per node:
  * until they learn the new term they would go on answering reads of the shard from a state the
- * new chain no longer updates. So they are told first, and if one cannot be told while its lease
- * key still exists, the members are configured only after a lease period (plus a margin) has
- * passed since the key was written: by then the leaving node's own renewals have read the key and
+ * new chain no longer updates. So they are told first, and if one holding a lease key cannot be
+ * told, the configuration carries a hold of a lease period plus a margin: the new tail commits
+ * nothing at that term until the hold has passed since it applied the configuration, by when the
+ * leaving node's own renewals have read the key (written before any member applies it) and
  * dropped the shard, or its lease has run out. (Found by the fault suite: a move's source kept
- * serving a frozen shard for 23 s.) A node removed for failure has no lease key left: no wait.
+ * serving a frozen shard for 23 s; and writing the key first let renewals hand the new chain to
+ * the members at once, so it committed while the leaving node still served clean reads.) A node
+ * removed for failure has no lease key left: no hold.
  */
 export class ChainPublisher {
   readonly #redis: Redis;
   readonly #logger: Logger;
   readonly #links: LinkPool;
-
-  readonly #leaseWaitMs: number;
+  readonly #holdMs: number;
+  readonly #token: () => number | undefined;
+  readonly #write: ScriptCall;
 
   constructor(params: {
     redis: Redis;
@@ -37,51 +52,81 @@ export class ChainPublisher {
     secret: string;
     /** The nodes' read lease plus a margin: how long a leaving node that missed its call may serve. */
     leaseWaitMs?: number;
+    /** This manager's fencing token while it leads (undefined otherwise). */
+    token: () => number | undefined;
   }) {
     this.#redis = params.redis;
     this.#logger = params.logger;
-    this.#leaseWaitMs = params.leaseWaitMs ?? 0;
+    this.#holdMs = params.leaseWaitMs ?? 0;
+    this.#token = params.token;
+    this.#write = bindScript(params.redis, publishScript);
     this.#links = new LinkPool({ secret: params.secret, logger: params.logger, reconnectMaxDelayMs: 1_000 });
   }
 
-  configOf(shard: Shard, nodes: ReadonlyMap<string, NodeInfo>): ChainConfig {
+  configOf(shard: Shard, nodes: ReadonlyMap<string, NodeInfo>, token?: number): ChainConfig {
     return {
       shard: shard.id,
       term: shard.term,
       chain: shard.chain.map((id) => ({ id, address: nodes.get(id)?.internalAddress ?? 'unknown:0' })),
+      ...(token === undefined ? {} : { token }),
     };
   }
 
+  /**
+   * Publishes the shard's journaled chain. Throws `FencedError` when this manager no longer leads;
+   * returns quietly when the key already holds this term or a newer one (whoever wrote it told the
+   * members; the Reconciler re-tells any that lag).
+   */
   async publish(shard: Shard, nodes: ReadonlyMap<string, NodeInfo>): Promise<void> {
     await failpoint('manager.before-publish', shard.id);
-    const config = this.configOf(shard, nodes);
+    const token = this.#token();
+    if (token === undefined) throw new StarError('MisdirectedRequest', 'this manager does not lead');
     const key = ChainKeys.shardConfig(shard.id);
-    const previousRaw = await this.#redis.get(key);
-    await this.#redis.set(key, ControlPlaneCodecs.shardConfig.encode(config));
-    const writtenAt = performance.now();
-    await failpoint('manager.after-config-write', shard.id);
-    const previous = this.#decodePrevious(previousRaw, key);
-    const leaving =
-      previous === undefined || previous.term >= config.term
-        ? []
-        : previous.chain.filter((member) => !config.chain.some((next) => next.id === member.id));
+    const previous = this.#decodePrevious(await this.#redis.get(key), key);
+    if (previous !== undefined && previous.term >= shard.term) return;
+    const told = this.configOf(shard, nodes, token);
+    const leaving = (previous?.chain ?? []).filter(
+      (member) => !told.chain.some((next) => next.id === member.id),
+    );
     // Only a leaving node whose lease key still exists can be serving reads; a dead one is skipped
-    // (dialing it would only delay the failover).
+    // (dialing it would only delay the failover). Telling before the key is written is safe: the
+    // configuration is journaled, and a node only ever moves to newer terms.
     const untold = await Promise.all(
       leaving.map(async (member) => {
         if ((await this.#redis.exists(ChainKeys.nodeLease(member.id))) === 0) return false;
-        return !(await this.#tell(member, config));
+        return !(await this.tell(member, told));
       }),
     );
-    if (untold.includes(true)) {
-      const waitMs = writtenAt + this.#leaseWaitMs - performance.now();
+    const config = untold.includes(true) ? { ...told, holdMs: this.#holdMs } : told;
+    if (config.holdMs !== undefined) {
       this.#logger.warn(
-        { shard: shard.id, term: config.term, waitMs: Math.round(waitMs) },
-        'a node leaving the chain holds a lease and was not told; configuring members after its lease',
+        { shard: shard.id, term: config.term, holdMs: config.holdMs },
+        'a node leaving the chain holds a lease and was not told; the new tail holds commits for a lease',
       );
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
-    await Promise.all(config.chain.map((member) => this.#tell(member, config)));
+    if (!(await this.#writeKey(key, config, token))) return;
+    await failpoint('manager.after-config-write', shard.id);
+    await Promise.all(config.chain.map((member) => this.tell(member, config)));
+  }
+
+  /** The fenced, monotone write; false when the key already holds this term or a newer one. */
+  async #writeKey(key: string, config: ChainConfig, token: number): Promise<boolean> {
+    let reply: unknown;
+    try {
+      reply = await this.#write(
+        [ManagerKeys.leader, ManagerKeys.fence, key],
+        [token, config.term, ControlPlaneCodecs.shardConfig.encode(config)],
+      );
+    } catch (error) {
+      throw FencedError.fromReply(error, token) ?? error;
+    }
+    const [written, storedTerm] = reply as [number, number];
+    if (written === 1) return true;
+    this.#logger.info(
+      { shard: config.shard, term: config.term, storedTerm },
+      'configuration not published: the key already holds this term or a newer one',
+    );
+    return false;
   }
 
   /** The configuration being replaced; a malformed one is logged and treated as none to tell. */
@@ -96,7 +141,7 @@ export class ChainPublisher {
   }
 
   /** Sends the configuration to one node; false when it was not delivered. */
-  async #tell(member: ChainConfig['chain'][number], config: ChainConfig): Promise<boolean> {
+  async tell(member: ChainConfig['chain'][number], config: ChainConfig): Promise<boolean> {
     try {
       await failpoint('manager.before-configure', member.id);
       await this.#links.client(member.address).request(ChainMethods.configure, config, { timeoutMs: 3_000 });

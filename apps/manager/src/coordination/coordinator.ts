@@ -16,6 +16,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { chooseReplacement, placeShards } from '../placement/index.js';
 import type { ChainPublisher } from './chain-publisher.js';
 import { HeadBalancer } from './head-balancer.js';
+import { Reconciler } from './reconciler.js';
 import { ReplicaMover } from './replica-mover.js';
 
 export interface CoordinatorSettings {
@@ -49,6 +50,8 @@ export class Coordinator {
   readonly #missingSince = new Map<string, number>();
   readonly #mover: ReplicaMover;
   readonly #heads: HeadBalancer;
+  readonly #reconciler: Reconciler;
+  #reconciledAt = Number.NEGATIVE_INFINITY;
   reconfigurations = 0;
 
   constructor(params: {
@@ -71,6 +74,12 @@ export class Coordinator {
     this.#ready = params.ready;
     this.#mover = new ReplicaMover({ publisher: params.publisher, logger: params.logger });
     this.#heads = new HeadBalancer({ publisher: params.publisher, logger: params.logger });
+    this.#reconciler = new Reconciler({
+      redis: params.redis,
+      publisher: params.publisher,
+      logger: params.logger,
+      patienceMs: params.settings.nodeLeaseMs,
+    });
   }
 
   get replicaMoves(): number {
@@ -85,6 +94,8 @@ export class Coordinator {
   start(): void {
     this.#actingFrom = performance.now() + this.#settings.nodeLeaseMs + this.#settings.deadMarginMs;
     this.#missingSince.clear();
+    this.#reconciler.reset();
+    this.#reconciledAt = Number.NEGATIVE_INFINITY;
     const tick = () => {
       this.#timer = setTimeout(() => {
         void this.#serialized(() => this.#checkMembership())
@@ -163,6 +174,7 @@ export class Coordinator {
 
   async #checkMembership(): Promise<void> {
     await this.#syncRegistry();
+    await this.#reconcile();
     if (performance.now() < this.#actingFrom) return;
     await this.#detectFailures();
     await this.#restoreReplication();
@@ -171,6 +183,19 @@ export class Coordinator {
     // Heads even out once no replica move is under way (a reorder only: a term bump, no data moved).
     if (this.#settings.balance() && this.#mover.inFlight === undefined)
       await this.#applyChanges(await this.#heads.step(this.#store.state));
+  }
+
+  /**
+   * Level-triggered (DESIGN §3.11): on election and then a few times per node lease, make the
+   * published keys and the members agree with the journal. Republishing what is journaled is safe
+   * at once; the term bumps for changed addresses wait, like every reconfiguration, for `actingFrom`.
+   */
+  async #reconcile(): Promise<void> {
+    const now = performance.now();
+    if (now - this.#reconciledAt < this.#settings.nodeLeaseMs / 4) return;
+    this.#reconciledAt = now;
+    const { entries } = await this.#reconciler.reconcile(this.#store.state);
+    if (now >= this.#actingFrom) await this.#applyChanges(entries);
   }
 
   /** Commits shard reconfigurations and publishes the chains they produce. */

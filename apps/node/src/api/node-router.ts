@@ -130,7 +130,7 @@ export function registerNodeApi(
     .handle(ChainMethods.handshake, async (body, link) => {
       const request = asShardTerm(body) as ShardTerm & { from?: unknown };
       if (typeof request.from !== 'string') throw new StarError('BadRequest', 'handshake without `from`');
-      const replica = replicas.get(request.shard);
+      const replica = await replicas.forChain(request.shard, request.term);
       await replica.checkTerm(request.term);
       return replica.onHandshake(request.from, link);
     })

@@ -35,6 +35,29 @@ export class ReplicaSet {
     return replica;
   }
 
+  /**
+   * The replica a chain message (a handshake) is for. One this node does not hold is created when
+   * the published configuration lists this node at the message's term or later: a configure call
+   * that never arrived must not leave a joiner (say the new tail) refusing its predecessor forever.
+   */
+  async forChain(shard: number, term: number): Promise<ShardReplica> {
+    const held = this.#replicas.get(shard);
+    if (held !== undefined) return held;
+    const config = await this.#context.fetchConfig(shard);
+    if (
+      config !== undefined &&
+      config.term >= term &&
+      config.chain.some((member) => member.id === this.#context.nodeId)
+    ) {
+      this.#context.logger.info(
+        { shard, term: config.term },
+        'listed in a published chain: creating the replica',
+      );
+      await this.configure(config);
+    }
+    return this.get(shard);
+  }
+
   all(): ShardReplica[] {
     return [...this.#replicas.values()];
   }
@@ -85,7 +108,13 @@ export class ReplicaSet {
     const configs = await Promise.all(replicas.map((replica) => this.#context.fetchConfig(replica.shard)));
     replicas.forEach((replica, i) => {
       const config = configs[i];
-      if (config !== undefined && config.term > replica.term) replica.configure(config);
+      if (config === undefined || config.term <= replica.term) return;
+      try {
+        replica.configure(config);
+      } catch (error) {
+        // A refused configuration (an older fencing token) must not cost the node its lease.
+        this.#context.logger.error({ err: error, shard: replica.shard }, 'published configuration refused');
+      }
     });
   }
 

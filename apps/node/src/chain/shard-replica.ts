@@ -17,6 +17,7 @@ import {
 } from '@star/protocol';
 import type { Logger } from 'pino';
 import type { ShardStore } from '../storage/shard-store.js';
+import { CommitHold } from './commit-hold.js';
 import { CommitSeqQuery } from './commit-seq-query.js';
 import { CommitWaiters } from './commit-waiters.js';
 import { DirtyVersions } from './dirty-versions.js';
@@ -66,6 +67,7 @@ export class ShardReplica {
   readonly #context: ReplicaContext;
   readonly #logger: Logger;
   readonly #commitWaiters = new CommitWaiters();
+  readonly #hold = new CommitHold();
   #config: ChainConfig | undefined;
   #role: ShardRole = 'none';
   #cursor: DownstreamCursor | undefined;
@@ -180,6 +182,13 @@ export class ShardReplica {
       });
     }
     if (config.term === this.term && this.#config !== undefined) return { term: this.term };
+    // A configuration from a deposed manager leader (DESIGN §3.12): the token is saved with it.
+    if ((config.token ?? 0) < (this.#config?.token ?? 0)) {
+      throw new StarError(
+        'Conflict',
+        `shard ${this.shard}: configuration of fencing token ${config.token ?? 0} is older than ${this.#config?.token}`,
+      );
+    }
     this.store.saveConfig(config);
     this.#apply(config);
     return { term: this.term };
@@ -198,6 +207,7 @@ export class ShardReplica {
     this.#upstream = undefined;
     this.#pendingAck.drop();
     this.#prefixConfirmed = false;
+    this.#hold.start(config.holdMs);
     const successor = index >= 0 ? config.chain[index + 1] : undefined;
     if (successor) {
       this.#cursor = new DownstreamCursor({
@@ -218,7 +228,7 @@ export class ShardReplica {
     }
     this.events.emit('configured', role);
     // A sole member commits everything it holds; a tail waits for its predecessor's confirmation.
-    if (role === 'single') this.#commitUpTo(this.lastSeq);
+    if (role === 'single') this.#tailCommit();
     if (this.#role === 'none') {
       this.#commitWaiters.rejectAll(
         new StarError('Unavailable', `node left the chain of shard ${this.shard}`),
@@ -315,7 +325,7 @@ export class ShardReplica {
     const confirming = !this.#prefixConfirmed;
     this.#prefixConfirmed = true;
     if (fresh.length > 0) this.appendDurably(fresh);
-    else if (this.isTail) this.#commitUpTo(this.lastSeq);
+    else if (this.isTail) this.#tailCommit();
     if (confirming) this.#cursor?.wake();
     return { lastSeq: this.lastSeq };
   }
@@ -323,7 +333,7 @@ export class ShardReplica {
   /** Appends in one transaction (group commit), then commits (tail) or forwards (others). */
   appendDurably(entries: LogEntry[]): void {
     this.#context.metrics.onAppendBatch(entries.length);
-    if (this.isTail && this.commitSeq === this.lastSeq) {
+    if (this.isTail && this.commitSeq === this.lastSeq && this.#hold.open) {
       // A tail with nothing uncommitted commits on durable append: one transaction, no dirty stay.
       this.store.appendAndCommit(entries);
       this.#committed(this.lastSeq);
@@ -331,7 +341,7 @@ export class ShardReplica {
     }
     this.store.append(entries);
     for (const entry of entries) this.dirty.add(entry);
-    if (this.isTail) this.#commitUpTo(this.lastSeq);
+    if (this.isTail) this.#tailCommit();
     else this.#cursor?.wake();
   }
 
@@ -343,6 +353,13 @@ export class ShardReplica {
   /** An ack notice from the successor: applied with the others of this turn (see PendingAck). */
   onAckNotice(commitSeq: number): void {
     this.#pendingAck.offer(commitSeq);
+  }
+
+  /** The tail commits everything it holds, once its configuration's commit hold is over. */
+  #tailCommit(): void {
+    this.#hold.run(() => {
+      if (this.store.isOpen && this.isTail) this.#commitUpTo(this.lastSeq);
+    });
   }
 
   #commitUpTo(seq: number): void {
@@ -403,7 +420,12 @@ export class ShardReplica {
   }
 
   async #readDirty(key: string): Promise<GetResponse> {
-    const tailCommit = this.isTail ? this.lastSeq : await this.#commitQuery.fetch();
+    // A tail under a commit hold holds uncommitted entries: only its commit point is visible.
+    const tailCommit = this.isTail
+      ? this.#hold.open
+        ? this.lastSeq
+        : this.commitSeq
+      : await this.#commitQuery.fetch();
     const visible = this.dirty.newestAtOrBelow(key, Math.max(tailCommit, this.commitSeq));
     if (visible === undefined) return found(this.store.getCommitted(key));
     return visible.op === 'delete' ? { found: false } : { found: true, ...recordOf(visible) };
@@ -510,6 +532,7 @@ export class ShardReplica {
 
   close(): void {
     this.#cursor?.stop();
+    this.#hold.stop();
     this.#commitWaiters.rejectAll(new StarError('Unavailable', 'node shutting down'));
     this.store.close();
   }
