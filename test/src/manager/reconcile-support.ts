@@ -29,8 +29,13 @@ export async function oneShard(
 }
 
 /** A client following the shard map through every manager started so far. */
-export function connectClient(c: StarCluster): Promise<StarClient> {
-  return StarClient.connect({ managers: c.managerUrls, apiKey: c.adminKey, requestTimeoutMs: 3_000 });
+export function connectClient(c: StarCluster, clusterSecret?: string): Promise<StarClient> {
+  return StarClient.connect({
+    managers: c.managerUrls,
+    apiKey: c.adminKey,
+    requestTimeoutMs: 3_000,
+    ...(clusterSecret === undefined ? {} : { clusterSecret }),
+  });
 }
 
 /** The journal's view of one shard, as the leader serves it. */
