@@ -1,5 +1,5 @@
 import { ApiKeyStore, apiKeyAuth, requirePrincipal, requireScope } from '@star/core';
-import { StarError } from '@star/protocol';
+import { FailpointRoutes, StarError } from '@star/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { dashboardPath } from './queue-dashboard.js';
@@ -15,6 +15,7 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
  *   stream) need a valid key of any scope: the shard map is what any data client routes by, so a
  *   `read:<ns>` key may follow it, but strangers learn nothing about the cluster;
  * - `/health`, `/metrics` and `/openapi.json` stay open;
+ * - the failpoint routes (`/internal/failpoints`) check the cluster secret themselves, not a key;
  * - the queue dashboard (`/admin/queues`, where jobs can be retried and removed) needs `admin`, and
  *   also takes the key as the password of HTTP Basic auth, so a browser can open it: a 401 there
  *   asks for Basic credentials (any user name, an admin API key as password).
@@ -42,6 +43,7 @@ export async function installManagerAuth(
     const route = request.routeOptions.url;
     // No route: the not-found handler answers 404 without revealing anything.
     if (route === undefined || OPEN_ROUTES.has(route)) return;
+    if (route.startsWith(FailpointRoutes.prefix)) return;
     if (route === dashboardPath || route.startsWith(`${dashboardPath}/`)) {
       try {
         await needsAdmin(request, reply);
