@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { NodeStatus, Shard } from '@star/protocol';
 import { freePort, type RunningService, StarCluster, TcpProxy, waitFor } from '@star/testkit';
+import { FailpointControl } from './failpoint-control.js';
+import { headBalanceProblem } from './head-balance.js';
 
 export interface FaultClusterOptions {
   managers: number;
@@ -19,23 +23,35 @@ export interface NodeProxies {
   redis: TcpProxy;
 }
 
+/** How long a heal took: chains whole (RF, at term, caught up), then heads even as well. */
+export interface HealTimes {
+  wholeMs: number;
+  balancedMs: number;
+}
+
 /**
  * The cluster the fault suite runs against: a StarCluster (Redis with AOF, managers, a checkpointer,
  * a gateway) whose nodes are each wired through two TCP proxies the harness controls, so a node can
  * be cut off from Redis, or everyone's connections to it cut, while every process keeps running.
+ * Every service has the cluster secret, so nemeses can arm failpoints at run time.
  */
 export class FaultCluster {
   readonly cluster: StarCluster;
   readonly options: FaultClusterOptions;
   readonly proxies = new Map<string, NodeProxies>();
+  readonly clusterSecret: string;
+  readonly failpoints: FailpointControl;
   #gateway!: RunningService;
 
-  private constructor(cluster: StarCluster, options: FaultClusterOptions) {
+  private constructor(cluster: StarCluster, options: FaultClusterOptions, clusterSecret: string) {
     this.cluster = cluster;
     this.options = options;
+    this.clusterSecret = clusterSecret;
+    this.failpoints = new FailpointControl(clusterSecret);
   }
 
   static async start(options: FaultClusterOptions): Promise<FaultCluster> {
+    const clusterSecret = `star-faults-${randomBytes(18).toString('base64url')}`;
     const cluster = await StarCluster.start({
       managers: options.managers,
       nodes: 0,
@@ -47,9 +63,10 @@ export class FaultCluster {
         // snapshot writes so a job is still running when the nemesis kills its worker.
         STAR_LOCK_DURATION_MS: '1500',
         STAR_WRITE_BYTES_PER_SEC: '200000',
+        STAR_CLUSTER_SECRET: clusterSecret,
       },
     });
-    const faults = new FaultCluster(cluster, options);
+    const faults = new FaultCluster(cluster, options, clusterSecret);
     try {
       await Promise.all(Array.from({ length: options.nodes }, (_, i) => faults.#startFirstNode(`n${i + 1}`)));
       await cluster.waitForNodes(options.nodes);
@@ -86,6 +103,11 @@ export class FaultCluster {
   /** Restarts node `id` on its port, data dir and proxies (after a kill or a stop). */
   async restartNode(id: string): Promise<void> {
     await this.cluster.startNode(id, { env: this.#nodeEnv(id) });
+  }
+
+  /** Where node `id` keeps its shard databases (`shard-<id>.sqlite`). */
+  dataDirOf(id: string): string {
+    return this.cluster.dataDirOf(id);
   }
 
   get gateway(): RunningService {
@@ -131,18 +153,38 @@ export class FaultCluster {
   /**
    * Waits until the cluster is whole again: every process up, one leader, every node alive, every
    * shard's chain at its replication factor with every member at the chain's term and the tail
-   * holding everything the head had committed when the check began. Only then may the next fault
-   * strike: a shard still catching up holds some acknowledged writes on fewer than RF replicas.
+   * holding everything the head had committed when the check began; and then until heads are
+   * within one of even over the alive nodes (DESIGN §3.14: write work spreads again after churn).
+   * Only then may the next fault strike: a shard still catching up holds some acknowledged writes
+   * on fewer than RF replicas. Returns how long each half took; on timeout the error says which
+   * half was missing and the last problem seen.
    */
-  async waitHealthy(timeoutMs: number): Promise<void> {
-    await waitFor(async () => this.#healthProblem().then((problem) => problem === undefined), {
-      description: 'the cluster to heal (every chain at RF, caught up)',
-      timeoutMs,
-      intervalMs: 250,
-    }).catch(async (error: unknown) => {
-      const problem = await this.#healthProblem().catch((e: unknown) => (e as Error).message);
-      throw new Error(`${(error as Error).message}\nlast problem: ${problem}`);
+  async waitHealthy(timeoutMs: number): Promise<HealTimes> {
+    const started = performance.now();
+    let wholeMs: number | undefined;
+    let last: string | undefined;
+    let chainsWhole = false;
+    const problem = async () => {
+      chainsWhole = false;
+      const chains = await this.#healthProblem();
+      if (chains !== undefined) return chains;
+      chainsWhole = true;
+      wholeMs ??= Math.round(performance.now() - started);
+      return headBalanceProblem(await this.shards(), this.nodeIds);
+    };
+    await waitFor(
+      async () => {
+        last = await problem().catch((e: unknown) => (e as Error).message);
+        return last === undefined;
+      },
+      { description: 'the cluster to heal (every chain at RF, caught up, heads even)', timeoutMs, intervalMs: 250 },
+    ).catch((error: unknown) => {
+      const half = chainsWhole
+        ? `chains whole (first after ${wholeMs} ms), heads not even within ${timeoutMs} ms`
+        : `chains not whole${wholeMs === undefined ? '' : ` (though they were after ${wholeMs} ms)`}`;
+      throw new Error(`${(error as Error).message}\n${half}; last problem: ${last}`);
     });
+    return { wholeMs: wholeMs ?? 0, balancedMs: Math.round(performance.now() - started) };
   }
 
   async #healthProblem(): Promise<string | undefined> {
