@@ -18,42 +18,98 @@ async function leadingManager(context: NemesisContext): Promise<{ id: string; se
   return { id, service: cluster.managers.get(id)! };
 }
 
-/** Replicas per node over every chain. */
-function loadOf(shards: Shard[], nodes: string[]): Map<string, number> {
-  const load = new Map(nodes.map((id) => [id, 0]));
-  for (const shard of shards) for (const id of shard.chain) load.set(id, (load.get(id) ?? 0) + 1);
-  return load;
+/** Where the leader holds still, a node's death journaled in two steps and the second not yet published. */
+interface HeldReconfiguration {
+  leaderId: string;
+  leader: RunningService;
+  /** The node that joins each shard the dead node left: shard id -> joiner. */
+  joiners: Map<number, string>;
+  /** Releases the held leader; it goes on to publish the second step. */
+  release(): Promise<void>;
 }
 
+const appendPoint = 'manager.after-journal-append';
+
 /**
- * Kills node `victim` to make the leader reconfigure, and waits for the armed manager to SIGKILL
- * itself at `point`. Disarms (and throws) if it never does: the fault did not happen.
+ * Kills node `victim` and holds the leader (a `pause` at `manager.after-journal-append`) at each of
+ * the two journal appends a node's death makes: first the chains without the dead node (which is
+ * let through and published), then the replacements that bring each chain back to RF. Returns with
+ * the second held: journaled, nothing of it published, so a nemesis can arm the exact step it
+ * wants to break before releasing it. A crash here is the worst case: a crash after the first
+ * append is repaired by the second, which the next leader makes anyway.
  */
-async function crashLeaderAt(
+async function holdReplacement(
   context: NemesisContext,
   nemesis: string,
-  point: string,
   victim: string,
-): Promise<string> {
+): Promise<HeldReconfiguration> {
   const { faults, timeline } = context;
-  const leader = await leadingManager(context);
-  await faults.failpoints.arm(leader.service, point, '1*exit');
-  timeline.record(nemesis, 'inject', `armed ${point}=1*exit on leader ${leader.id}`);
+  const before = await faults.shards();
+  const { id: leaderId, service: leader } = await leadingManager(context);
+  const rf = faults.options.replicationFactor;
+  await faults.failpoints.arm(leader, appendPoint, 'pause');
   faults.node(victim).process.kill('SIGKILL');
-  timeline.record(nemesis, 'inject', `kill -9 ${victim} (the leader must reconfigure its chains)`);
+  timeline.record(nemesis, 'inject', `armed ${appendPoint}=pause on leader ${leaderId}; kill -9 ${victim}`);
+  const release = () => faults.failpoints.disarm(leader, appendPoint);
   try {
-    await waitFor(() => !leader.service.process.isRunning(), {
-      description: `${leader.id} to crash at ${point}`,
-      timeoutMs: context.leaseMs * 10,
-      intervalMs: 20,
-    });
+    const journaled = (test: (shards: Shard[]) => boolean, what: string) =>
+      waitFor(async () => test(await faults.shards()), {
+        description: `${leaderId} to journal ${what}`,
+        timeoutMs: context.leaseMs * 10,
+        intervalMs: 20,
+      });
+    const left = before.filter((s) => s.chain.includes(victim)).map((s) => s.id);
+    await journaled(
+      (now) => left.every((id) => !now.find((s) => s.id === id)?.chain.includes(victim)),
+      `the chains without ${victim}`,
+    );
+    // Re-arming releases the held first step and holds the next append: the replacements.
+    await faults.failpoints.arm(leader, appendPoint, 'pause');
+    await journaled(
+      (now) => left.every((id) => now.find((s) => s.id === id)?.chain.length === rf),
+      'the replacements',
+    );
   } catch (error) {
-    await faults.failpoints.disarm(leader.service, point).catch(() => undefined);
+    await release().catch(() => undefined);
     await faults.restartNode(victim);
     throw error;
   }
-  timeline.record(nemesis, 'check', `${leader.id} crashed at ${point}`);
-  return leader.id;
+  const now = await faults.shards();
+  const joiners = new Map<number, string>();
+  for (const shard of now) {
+    const old = before.find((s) => s.id === shard.id)!;
+    const joiner = shard.chain.find((id) => !old.chain.includes(id));
+    if (joiner !== undefined) joiners.set(shard.id, joiner);
+  }
+  timeline.record(
+    nemesis,
+    'check',
+    `${leaderId} holds the journaled replacements ${[...joiners].map(([s, n]) => `${n}->shard ${s}`).join(', ')}, unpublished`,
+  );
+  return { leaderId, leader, joiners, release };
+}
+
+/** Arms `point=1*exit` on the held leader, releases it, and waits for it to crash there. */
+async function crashHeldLeaderAt(
+  context: NemesisContext,
+  nemesis: string,
+  held: HeldReconfiguration,
+  point: string,
+): Promise<void> {
+  const { faults, timeline } = context;
+  await faults.failpoints.arm(held.leader, point, '1*exit');
+  // The released leader may crash before it answers the release: waiting for the crash says more.
+  await held.release().catch(() => undefined);
+  timeline.record(nemesis, 'inject', `armed ${point}=1*exit on ${held.leaderId} and released it`);
+  await waitFor(() => !held.leader.process.isRunning(), {
+    description: `${held.leaderId} to crash at ${point}`,
+    timeoutMs: context.leaseMs * 10,
+    intervalMs: 20,
+  }).catch(async (error: unknown) => {
+    await faults.failpoints.disarm(held.leader, point).catch(() => undefined);
+    throw error;
+  });
+  timeline.record(nemesis, 'check', `${held.leaderId} crashed at ${point}`);
 }
 
 /** After a leader crash: another leads; the crashed one and the killed node start again. */
@@ -68,7 +124,7 @@ async function recoverFromLeaderCrash(
   context.timeline.record(nemesis, 'check', `${next.id} leads`);
   await cluster.startManager(crashed);
   context.timeline.record(nemesis, 'heal', `restarted ${crashed}`);
-  // The node stays down past its lease, so its chains are reconfigured around it by the new leader.
+  // Held down past the lease, so a new leader that reconciles has time to do it with the node dead.
   await sleep(context.leaseMs * 2);
   await context.faults.restartNode(victim);
   context.timeline.record(nemesis, 'heal', `restarted ${victim}`);
@@ -77,68 +133,46 @@ async function recoverFromLeaderCrash(
 const leaderCrashAfterAppend: Nemesis = {
   name: 'leader-crash-after-append',
   description:
-    'the leading manager SIGKILLs itself right after journaling a reconfiguration (node kill -9), before publishing it; restart both',
+    "kill -9 a node; the leading manager SIGKILLs itself between journaling the node's replacements and publishing them (manager.before-publish=1*exit); restart both",
   async run(context) {
     const victim = context.random.pick(context.faults.nodeIds);
-    const crashed = await crashLeaderAt(context, this.name, 'manager.after-journal-append', victim);
-    await recoverFromLeaderCrash(context, this.name, crashed, victim);
+    const held = await holdReplacement(context, this.name, victim);
+    await crashHeldLeaderAt(context, this.name, held, 'manager.before-publish');
+    await recoverFromLeaderCrash(context, this.name, held.leaderId, victim);
   },
 };
 
 const leaderCrashMidPublication: Nemesis = {
   name: 'leader-crash-mid-publication',
   description:
-    'the leading manager SIGKILLs itself after the first configure call of a reconfiguration (node kill -9) was answered: config key written, one member told, the rest not',
+    "kill -9 a node; the leading manager SIGKILLs itself while publishing the replacements: config key written, the old members told, the joiner not (manager.before-configure@<joiner>=1*exit); restart both",
   async run(context) {
-    const shards = await context.faults.shards();
     const victim = context.random.pick(context.faults.nodeIds);
-    const shard = context.random.pick(shards.filter((s) => s.chain.includes(victim)));
-    const told = context.random.pick(shard.chain.filter((id) => id !== victim));
-    const point = `manager.after-configure@${told}`;
-    const crashed = await crashLeaderAt(context, this.name, point, victim);
-    await recoverFromLeaderCrash(context, this.name, crashed, victim);
+    const held = await holdReplacement(context, this.name, victim);
+    const joiner = context.random.pick([...new Set(held.joiners.values())]);
+    await crashHeldLeaderAt(context, this.name, held, `manager.before-configure@${joiner}`);
+    await recoverFromLeaderCrash(context, this.name, held.leaderId, victim);
   },
 };
 
 const joinerConfigureDropped: Nemesis = {
   name: 'joiner-configure-dropped',
   description:
-    'every configure call to the node that will join the chains of a killed node fails (manager.before-configure@<joiner>=error) for 3x the lease; then disarmed, the killed node restarted',
+    'kill -9 a node; every configure call to a node joining its chains fails (manager.before-configure@<joiner>=error, on every manager) for 3x the lease; then disarmed, the node restarted',
   async run(context) {
     const { faults, timeline } = context;
-    const before = await faults.shards();
     const victim = context.random.pick(faults.nodeIds);
-    // The manager places a replacement on the least-loaded non-member: that node will join.
-    const load = loadOf(before, faults.nodeIds);
-    const joiner = [...load]
-      .filter(([id]) => id !== victim)
-      .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0]![0];
+    const held = await holdReplacement(context, this.name, victim);
+    const joiner = context.random.pick([...new Set(held.joiners.values())]);
     const point = `manager.before-configure@${joiner}`;
     const managers = [...faults.cluster.managers.values()].filter((m) => m.process.isRunning());
-    for (const manager of managers) await faults.failpoints.arm(manager, point, 'error(Unavailable)');
-    timeline.record(this.name, 'inject', `armed ${point}=error on every manager`);
-    faults.node(victim).process.kill('SIGKILL');
-    timeline.record(this.name, 'inject', `kill -9 ${victim}`);
     try {
-      const joined = await waitFor(
-        async () => {
-          const now = await faults.shards();
-          const gained = now.filter(
-            (s) => s.chain.includes(joiner) && !before.find((b) => b.id === s.id)?.chain.includes(joiner),
-          );
-          return gained.length > 0 ? gained.map((s) => s.id) : undefined;
-        },
-        { description: `${joiner} to be placed in a chain`, timeoutMs: context.leaseMs * 10 },
-      ).catch(() => [] as number[]);
-      timeline.record(
-        this.name,
-        'check',
-        joined.length > 0
-          ? `${joiner} placed as a joiner of shards ${joined.join(',')} while its configure calls fail`
-          : `${joiner} was not placed in a new chain: only member configure calls were dropped`,
-      );
+      for (const manager of managers) await faults.failpoints.arm(manager, point, 'error(Unavailable)');
+      await held.release();
+      timeline.record(this.name, 'inject', `armed ${point}=error on every manager; released ${held.leaderId}`);
       await sleep(context.leaseMs * 3);
     } finally {
+      await held.release().catch(() => undefined);
       for (const manager of managers) await faults.failpoints.disarm(manager, point).catch(() => undefined);
       timeline.record(this.name, 'heal', `disarmed ${point}`);
       await faults.restartNode(victim);
@@ -149,34 +183,54 @@ const joinerConfigureDropped: Nemesis = {
 
 /** WAL frames each shard database of the powered-off node loses (a few append batches' worth). */
 const framesLost = 32;
+/** How long the restarted head runs before the managers may react (they are held till then). */
+const unnoticedMs = 4_500;
 
 const powerLossHead: Nemesis = {
   name: 'power-loss-head',
-  description: `kill -9 the head of a shard, cut the last ${framesLost} frames off each of its shard WALs (an un-synced WAL under synchronous=NORMAL), restart it at once`,
+  description: `kill -9 the head of a shard, cut the last ${framesLost} frames off each of its shard WALs (an un-synced WAL under synchronous=NORMAL), restart it before the managers react (manager.journal-tail=pause on every manager until it has run ${unnoticedMs} ms)`,
   async run(context) {
     const { faults, timeline } = context;
     const shard = context.random.pick(await faults.shards());
     const head = shard.chain[0]!;
     const seen = (await faults.nodeStatus(head)).shards.find((s) => s.shard === shard.id);
-    const process = faults.node(head).process;
-    process.kill('SIGKILL');
-    await process.exited;
-    timeline.record(this.name, 'inject', `kill -9 ${head}, head of shard ${shard.id}`);
-    const dataDir = faults.dataDirOf(head);
-    const cuts: string[] = [];
-    for (const file of readdirSync(dataDir).filter((name) => /^shard-\d+\.sqlite$/.test(name))) {
-      const cut = cutWalFrames(join(dataDir, file), framesLost);
-      cuts.push(`${file} ${cut.framesCut}/${cut.framesBefore}`);
+    // A restart inside the lease is the case that matters (the node comes back before anyone chains
+    // around it); a node takes longer than a lease to start on a loaded machine, so the managers
+    // are held at their journal tail instead: they see nothing until the restarted head has run.
+    const managers = [...faults.cluster.managers.values()].filter((m) => m.process.isRunning());
+    const tail = 'manager.journal-tail';
+    for (const manager of managers) await faults.failpoints.arm(manager, tail, 'pause');
+    try {
+      const process = faults.node(head).process;
+      process.kill('SIGKILL');
+      await process.exited;
+      timeline.record(this.name, 'inject', `${tail}=pause on every manager; kill -9 ${head}, head of shard ${shard.id}`);
+      const dataDir = faults.dataDirOf(head);
+      const cuts: string[] = [];
+      for (const file of readdirSync(dataDir).filter((name) => /^shard-\d+\.sqlite$/.test(name))) {
+        const cut = cutWalFrames(join(dataDir, file), framesLost);
+        cuts.push(`${file} ${cut.framesCut}/${cut.framesBefore}`);
+      }
+      timeline.record(this.name, 'inject', `power loss on ${head}: WAL frames cut ${cuts.join(', ')}`);
+      await faults.restartNode(head);
+      const restarted = (await faults.nodeStatus(head)).shards.find((s) => s.shard === shard.id);
+      timeline.record(
+        this.name,
+        'heal',
+        `restarted ${head}; shard ${shard.id}: lastSeq ${seen?.lastSeq} commitSeq ${seen?.commitSeq} at term ${seen?.term} before the kill, ` +
+          `lastSeq ${restarted?.lastSeq} at term ${restarted?.term} (${restarted?.role}) after the restart`,
+      );
+      await sleep(unnoticedMs);
+      const ran = (await faults.nodeStatus(head)).shards.find((s) => s.shard === shard.id);
+      timeline.record(
+        this.name,
+        'check',
+        `after ${unnoticedMs} ms unnoticed: ${head} at lastSeq ${ran?.lastSeq} commitSeq ${ran?.commitSeq} term ${ran?.term} (${ran?.role})`,
+      );
+    } finally {
+      for (const manager of managers) await faults.failpoints.disarm(manager, tail).catch(() => undefined);
+      timeline.record(this.name, 'heal', `disarmed ${tail}`);
     }
-    timeline.record(this.name, 'inject', `power loss on ${head}: WAL frames cut ${cuts.join(', ')}`);
-    await faults.restartNode(head);
-    const after = (await faults.nodeStatus(head)).shards.find((s) => s.shard === shard.id);
-    timeline.record(
-      this.name,
-      'heal',
-      `restarted ${head}; shard ${shard.id} lastSeq ${seen?.lastSeq} at term ${seen?.term} before the kill, ` +
-        `${after?.lastSeq} at term ${after?.term} (${after?.role}) after the restart`,
-    );
   },
 };
 

@@ -162,27 +162,30 @@ export class FaultCluster {
   async waitHealthy(timeoutMs: number): Promise<HealTimes> {
     const started = performance.now();
     let wholeMs: number | undefined;
-    let last: string | undefined;
-    let chainsWhole = false;
-    const problem = async () => {
-      chainsWhole = false;
-      const chains = await this.#healthProblem();
-      if (chains !== undefined) return chains;
-      chainsWhole = true;
+    // What the last probe that finished found (a probe cut off by the deadline changes nothing).
+    let last: { text: string; chainsWhole: boolean } | undefined;
+    const probe = async () => {
+      const chains = await this.#healthProblem().catch((e: unknown) => (e as Error).message);
+      if (chains !== undefined) return { text: chains, chainsWhole: false };
       wholeMs ??= Math.round(performance.now() - started);
-      return headBalanceProblem(await this.shards(), this.nodeIds);
+      const heads = headBalanceProblem(await this.shards(), this.nodeIds);
+      return heads === undefined ? undefined : { text: heads, chainsWhole: true };
     };
     await waitFor(
       async () => {
-        last = await problem().catch((e: unknown) => (e as Error).message);
+        last = await probe();
         return last === undefined;
       },
-      { description: 'the cluster to heal (every chain at RF, caught up, heads even)', timeoutMs, intervalMs: 250 },
+      {
+        description: 'the cluster to heal (every chain at RF, caught up, heads even)',
+        timeoutMs,
+        intervalMs: 250,
+      },
     ).catch((error: unknown) => {
-      const half = chainsWhole
+      const half = last?.chainsWhole
         ? `chains whole (first after ${wholeMs} ms), heads not even within ${timeoutMs} ms`
         : `chains not whole${wholeMs === undefined ? '' : ` (though they were after ${wholeMs} ms)`}`;
-      throw new Error(`${(error as Error).message}\n${half}; last problem: ${last}`);
+      throw new Error(`${(error as Error).message}\n${half}; last problem: ${last?.text}`);
     });
     return { wholeMs: wholeMs ?? 0, balancedMs: Math.round(performance.now() - started) };
   }
@@ -211,11 +214,16 @@ export class FaultCluster {
       if (shard.chain.length !== this.options.replicationFactor) {
         return `shard ${shard.id} has chain [${shard.chain.join(',')}]`;
       }
+      const where = `shard ${shard.id} (journal: [${shard.chain.join(',')}] at term ${shard.term})`;
       const head = (await status(shard.chain[0]!)).shards.find((s) => s.shard === shard.id);
-      if (head === undefined || head.term !== shard.term) return `head of shard ${shard.id} not at term`;
+      if (head === undefined || head.term !== shard.term) {
+        return `head ${shard.chain[0]} of ${where} ${head === undefined ? 'holds no replica' : `runs term ${head.term} [${head.chain.join(',')}]`}`;
+      }
       for (const member of shard.chain) {
         const replica = (await status(member)).shards.find((s) => s.shard === shard.id);
-        if (replica?.term !== shard.term) return `${member} not at term ${shard.term} of shard ${shard.id}`;
+        if (replica?.term !== shard.term) {
+          return `${member} of ${where} ${replica === undefined ? 'holds no replica' : `runs term ${replica.term} [${replica.chain.join(',')}]`}`;
+        }
       }
       // Fresh: the tail must have committed what the head had committed before we asked the tail.
       statuses.delete(shard.chain.at(-1)!);

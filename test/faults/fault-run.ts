@@ -107,6 +107,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     await sleep(settings.warmupMs);
 
     const context = { faults, timeline, random, leaseMs: settings.nodeLeaseMs };
+    let unhealed = false;
     for (const [index, nemesis] of schedule.entries()) {
       log(`${index + 1}/${schedule.length} ${nemesis.name}`);
       try {
@@ -125,6 +126,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       } catch (error) {
         timeline.record(nemesis.name, 'error', (error as Error).message);
         problems.push(`${nemesis.name}: the cluster did not heal: ${(error as Error).message}`);
+        unhealed = true;
         break;
       }
       await sleep(settings.gapMs);
@@ -134,7 +136,8 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     timeline.record('workload', 'stop');
     // A run that broke off on an unhealed fault still reads what it can and writes its folder: the
     // history and the lost-write check are the evidence of what the fault did.
-    await faults.waitHealthy(settings.healTimeoutMs).catch((error: unknown) => {
+    // After a fault that did not heal, a short last look: the run is failed already.
+    await faults.waitHealthy(unhealed ? 10_000 : settings.healTimeoutMs).catch((error: unknown) => {
       timeline.record('final', 'error', (error as Error).message);
       problems.push(`final: the cluster did not heal: ${(error as Error).message}`);
     });
