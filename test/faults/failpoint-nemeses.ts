@@ -145,7 +145,7 @@ const leaderCrashAfterAppend: Nemesis = {
 const leaderCrashMidPublication: Nemesis = {
   name: 'leader-crash-mid-publication',
   description:
-    "kill -9 a node; the leading manager SIGKILLs itself while publishing the replacements: config key written, the old members told, the joiner not (manager.before-configure@<joiner>=1*exit); restart both",
+    'kill -9 a node; the leading manager SIGKILLs itself while publishing the replacements: config key written, the old members told, the joiner not (manager.before-configure@<joiner>=1*exit); restart both',
   async run(context) {
     const victim = context.random.pick(context.faults.nodeIds);
     const held = await holdReplacement(context, this.name, victim);
@@ -169,7 +169,11 @@ const joinerConfigureDropped: Nemesis = {
     try {
       for (const manager of managers) await faults.failpoints.arm(manager, point, 'error(Unavailable)');
       await held.release();
-      timeline.record(this.name, 'inject', `armed ${point}=error on every manager; released ${held.leaderId}`);
+      timeline.record(
+        this.name,
+        'inject',
+        `armed ${point}=error on every manager; released ${held.leaderId}`,
+      );
       await sleep(context.leaseMs * 3);
     } finally {
       await held.release().catch(() => undefined);
@@ -204,7 +208,11 @@ const powerLossHead: Nemesis = {
       const process = faults.node(head).process;
       process.kill('SIGKILL');
       await process.exited;
-      timeline.record(this.name, 'inject', `${tail}=pause on every manager; kill -9 ${head}, head of shard ${shard.id}`);
+      timeline.record(
+        this.name,
+        'inject',
+        `${tail}=pause on every manager; kill -9 ${head}, head of shard ${shard.id}`,
+      );
       const dataDir = faults.dataDirOf(head);
       const cuts: string[] = [];
       for (const file of readdirSync(dataDir).filter((name) => /^shard-\d+\.sqlite$/.test(name))) {

@@ -33,7 +33,12 @@ export function cutWalFrames(databasePath: string, frames: number): WalCut {
     readSync(fd, header, 0, WAL_HEADER_BYTES, 0);
     const pageSize = header.readUInt32BE(8);
     const frameBytes = FRAME_HEADER_BYTES + pageSize;
-    const framesBefore = currentFrames(fd, header, Math.floor((size - WAL_HEADER_BYTES) / frameBytes), frameBytes);
+    const framesBefore = currentFrames(
+      fd,
+      header,
+      Math.floor((size - WAL_HEADER_BYTES) / frameBytes),
+      frameBytes,
+    );
     const framesCut = Math.min(frames, framesBefore);
     ftruncateSync(fd, WAL_HEADER_BYTES + (framesBefore - framesCut) * frameBytes);
     return { framesBefore, framesCut, pageSize };
