@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { NodeStatus, Shard } from '@star/protocol';
 import { freePort, type RunningService, StarCluster, TcpProxy, waitFor } from '@star/testkit';
+import { FailpointControl } from './failpoint-control.js';
+import { headBalanceProblem } from './head-balance.js';
 
 export interface FaultClusterOptions {
   managers: number;
@@ -19,23 +23,35 @@ export interface NodeProxies {
   redis: TcpProxy;
 }
 
+/** How long a heal took: chains whole (RF, at term, caught up), then heads even as well. */
+export interface HealTimes {
+  wholeMs: number;
+  balancedMs: number;
+}
+
 /**
  * The cluster the fault suite runs against: a StarCluster (Redis with AOF, managers, a checkpointer,
  * a gateway) whose nodes are each wired through two TCP proxies the harness controls, so a node can
  * be cut off from Redis, or everyone's connections to it cut, while every process keeps running.
+ * Every service has the cluster secret, so nemeses can arm failpoints at run time.
  */
 export class FaultCluster {
   readonly cluster: StarCluster;
   readonly options: FaultClusterOptions;
   readonly proxies = new Map<string, NodeProxies>();
+  readonly clusterSecret: string;
+  readonly failpoints: FailpointControl;
   #gateway!: RunningService;
 
-  private constructor(cluster: StarCluster, options: FaultClusterOptions) {
+  private constructor(cluster: StarCluster, options: FaultClusterOptions, clusterSecret: string) {
     this.cluster = cluster;
     this.options = options;
+    this.clusterSecret = clusterSecret;
+    this.failpoints = new FailpointControl(clusterSecret);
   }
 
   static async start(options: FaultClusterOptions): Promise<FaultCluster> {
+    const clusterSecret = `star-faults-${randomBytes(18).toString('base64url')}`;
     const cluster = await StarCluster.start({
       managers: options.managers,
       nodes: 0,
@@ -47,9 +63,10 @@ export class FaultCluster {
         // snapshot writes so a job is still running when the nemesis kills its worker.
         STAR_LOCK_DURATION_MS: '1500',
         STAR_WRITE_BYTES_PER_SEC: '200000',
+        STAR_CLUSTER_SECRET: clusterSecret,
       },
     });
-    const faults = new FaultCluster(cluster, options);
+    const faults = new FaultCluster(cluster, options, clusterSecret);
     try {
       await Promise.all(Array.from({ length: options.nodes }, (_, i) => faults.#startFirstNode(`n${i + 1}`)));
       await cluster.waitForNodes(options.nodes);
@@ -86,6 +103,11 @@ export class FaultCluster {
   /** Restarts node `id` on its port, data dir and proxies (after a kill or a stop). */
   async restartNode(id: string): Promise<void> {
     await this.cluster.startNode(id, { env: this.#nodeEnv(id) });
+  }
+
+  /** Where node `id` keeps its shard databases (`shard-<id>.sqlite`). */
+  dataDirOf(id: string): string {
+    return this.cluster.dataDirOf(id);
   }
 
   get gateway(): RunningService {
@@ -131,18 +153,41 @@ export class FaultCluster {
   /**
    * Waits until the cluster is whole again: every process up, one leader, every node alive, every
    * shard's chain at its replication factor with every member at the chain's term and the tail
-   * holding everything the head had committed when the check began. Only then may the next fault
-   * strike: a shard still catching up holds some acknowledged writes on fewer than RF replicas.
+   * holding everything the head had committed when the check began; and then until heads are
+   * within one of even over the alive nodes (DESIGN §3.14: write work spreads again after churn).
+   * Only then may the next fault strike: a shard still catching up holds some acknowledged writes
+   * on fewer than RF replicas. Returns how long each half took; on timeout the error says which
+   * half was missing and the last problem seen.
    */
-  async waitHealthy(timeoutMs: number): Promise<void> {
-    await waitFor(async () => this.#healthProblem().then((problem) => problem === undefined), {
-      description: 'the cluster to heal (every chain at RF, caught up)',
-      timeoutMs,
-      intervalMs: 250,
-    }).catch(async (error: unknown) => {
-      const problem = await this.#healthProblem().catch((e: unknown) => (e as Error).message);
-      throw new Error(`${(error as Error).message}\nlast problem: ${problem}`);
+  async waitHealthy(timeoutMs: number): Promise<HealTimes> {
+    const started = performance.now();
+    let wholeMs: number | undefined;
+    // What the last probe that finished found (a probe cut off by the deadline changes nothing).
+    let last: { text: string; chainsWhole: boolean } | undefined;
+    const probe = async () => {
+      const chains = await this.#healthProblem().catch((e: unknown) => (e as Error).message);
+      if (chains !== undefined) return { text: chains, chainsWhole: false };
+      wholeMs ??= Math.round(performance.now() - started);
+      const heads = headBalanceProblem(await this.shards(), this.nodeIds);
+      return heads === undefined ? undefined : { text: heads, chainsWhole: true };
+    };
+    await waitFor(
+      async () => {
+        last = await probe();
+        return last === undefined;
+      },
+      {
+        description: 'the cluster to heal (every chain at RF, caught up, heads even)',
+        timeoutMs,
+        intervalMs: 250,
+      },
+    ).catch((error: unknown) => {
+      const half = last?.chainsWhole
+        ? `chains whole (first after ${wholeMs} ms), heads not even within ${timeoutMs} ms`
+        : `chains not whole${wholeMs === undefined ? '' : ` (though they were after ${wholeMs} ms)`}`;
+      throw new Error(`${(error as Error).message}\n${half}; last problem: ${last?.text}`);
     });
+    return { wholeMs: wholeMs ?? 0, balancedMs: Math.round(performance.now() - started) };
   }
 
   async #healthProblem(): Promise<string | undefined> {
@@ -169,11 +214,16 @@ export class FaultCluster {
       if (shard.chain.length !== this.options.replicationFactor) {
         return `shard ${shard.id} has chain [${shard.chain.join(',')}]`;
       }
+      const where = `shard ${shard.id} (journal: [${shard.chain.join(',')}] at term ${shard.term})`;
       const head = (await status(shard.chain[0]!)).shards.find((s) => s.shard === shard.id);
-      if (head === undefined || head.term !== shard.term) return `head of shard ${shard.id} not at term`;
+      if (head === undefined || head.term !== shard.term) {
+        return `head ${shard.chain[0]} of ${where} ${head === undefined ? 'holds no replica' : `runs term ${head.term} [${head.chain.join(',')}]`}`;
+      }
       for (const member of shard.chain) {
         const replica = (await status(member)).shards.find((s) => s.shard === shard.id);
-        if (replica?.term !== shard.term) return `${member} not at term ${shard.term} of shard ${shard.id}`;
+        if (replica?.term !== shard.term) {
+          return `${member} of ${where} ${replica === undefined ? 'holds no replica' : `runs term ${replica.term} [${replica.chain.join(',')}]`}`;
+        }
       }
       // Fresh: the tail must have committed what the head had committed before we asked the tail.
       statuses.delete(shard.chain.at(-1)!);

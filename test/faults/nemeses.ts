@@ -1,4 +1,5 @@
 import { sleep, waitFor } from '@star/testkit';
+import { failpointNemeses } from './failpoint-nemeses.js';
 import type { FaultCluster } from './fault-cluster.js';
 import type { FaultTimeline } from './fault-timeline.js';
 import type { Random } from './random.js';
@@ -283,4 +284,5 @@ export const nemeses: Nemesis[] = [
   managerLeaderPause,
   checkpointerKill,
   rollingRestart,
+  ...failpointNemeses,
 ];

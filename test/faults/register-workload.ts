@@ -14,6 +14,8 @@ export interface RegisterWorkloadOptions {
   gatewayUrl: string;
   /** The admin key: REST calls send it, library clients follow the shard map with it. */
   apiKey: string;
+  /** The cluster secret library clients present on node links. */
+  clusterSecret: string;
   /** Share of reads, blind writes and compare-and-sets. */
   mix?: { read: number; write: number; cas: number };
 }
@@ -65,6 +67,7 @@ export class RegisterWorkload {
         await StarClient.connect({
           managers: this.#options.managers,
           apiKey: this.#options.apiKey,
+          clusterSecret: this.#options.clusterSecret,
           clientName: `fault-lib-${i}`,
         }),
       );

@@ -15,6 +15,7 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
  *   stream) need a valid key of any scope: the shard map is what any data client routes by, so a
  *   `read:<ns>` key may follow it, but strangers learn nothing about the cluster;
  * - `/health`, `/metrics` and `/openapi.json` stay open;
+ * - the failpoint routes (`/internal/failpoints`) check the cluster secret themselves, not a key;
  * - the queue dashboard (`/admin/queues`, where jobs can be retried and removed) needs `admin`, and
  *   also takes the key as the password of HTTP Basic auth, so a browser can open it: a 401 there
  *   asks for Basic credentials (any user name, an admin API key as password).

@@ -44,6 +44,29 @@ describe('cutWalFrames', () => {
     expect(rows(crashed)).toBe(15);
   });
 
+  it('cuts the current generation of a WAL that a checkpoint restarted, not the stale frames after it', () => {
+    dir = tempDir('star-power-loss-');
+    const live = join(dir.path, 'live.sqlite');
+    const db = new Database(live);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (n INTEGER)');
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    for (let n = 1; n <= 20; n++) insert.run(n);
+    // Everything so far is synced into the database; the next writes reuse the WAL from its start.
+    db.pragma('wal_checkpoint(RESTART)');
+    for (let n = 21; n <= 25; n++) insert.run(n);
+    const crashed = join(dir.path, 'crashed.sqlite');
+    copyFileSync(live, crashed);
+    copyFileSync(`${live}-wal`, `${crashed}-wal`);
+    db.close();
+
+    const cut = cutWalFrames(crashed, 3);
+    // Five new frames (one per insert) lead the file; the twenty-odd after them are stale.
+    expect(cut).toMatchObject({ framesBefore: 5, framesCut: 3 });
+    expect(rows(crashed)).toBe(22);
+  });
+
   it('does nothing without a WAL', () => {
     dir = tempDir('star-power-loss-');
     expect(cutWalFrames(join(dir.path, 'none.sqlite'), 3)).toEqual({
