@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { ChainConfig, NodeRegistration } from './chain.js';
+import { ChainConfig, NodeLeaseRecord, NodeRegistration } from './chain.js';
 import { StarError } from './errors.js';
 
 /**
@@ -14,7 +14,10 @@ import { StarError } from './errors.js';
 export const ChainKeys = {
   /** JSON `ChainConfig` of a shard: the source of truth a node fetches on a newer term. */
   shardConfig: (shard: number) => `star:shard:${shard}:config`,
-  /** A node's read lease: `SET ... PX`; the manager treats the node as dead once it expired. */
+  /**
+   * A node's read lease: JSON `NodeLeaseRecord`, `SET ... PX` on every renewal. The manager counts
+   * a node dead only after it saw the record unchanged (or missing) for a lease plus a margin.
+   */
   nodeLease: (node: string) => `star:node:${node}:lease`,
   /** Hash of node id → JSON `NodeRegistration`: nodes announce themselves here; the manager journals them. */
   nodeRegistry: 'star:nodes',
@@ -99,4 +102,6 @@ export const ControlPlaneCodecs = {
   shardConfig: jsonCodec(ChainConfig, 'shard configuration'),
   /** A field of `ChainKeys.nodeRegistry`. */
   nodeRegistration: jsonCodec(NodeRegistration, 'node registration'),
+  /** `ChainKeys.nodeLease(node)`. */
+  nodeLease: jsonCodec(NodeLeaseRecord, 'node lease record'),
 } as const;

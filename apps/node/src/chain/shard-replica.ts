@@ -94,7 +94,16 @@ export class ShardReplica {
     }
   });
 
-  constructor(shard: number, store: ShardStore, context: ReplicaContext) {
+  /**
+   * `restarted`: the store was left by an earlier incarnation of this node (opened at start-up),
+   * so its saved configuration is one this process must not act on (see `#restore`).
+   */
+  constructor(
+    shard: number,
+    store: ShardStore,
+    context: ReplicaContext,
+    options: { restarted?: boolean } = {},
+  ) {
     this.shard = shard;
     this.store = store;
     this.#context = context;
@@ -105,7 +114,24 @@ export class ShardReplica {
     this.#commitQuery = new CommitSeqQuery(() => this.#queryTail());
     this.sequencer = new HeadSequencer(this, context.maxValueBytes);
     const saved = store.loadConfig();
-    if (saved) this.#apply(saved);
+    if (saved && options.restarted) this.#restore(saved);
+    else if (saved) this.#apply(saved);
+  }
+
+  /**
+   * DESIGN §3.14: a restarted node never writes, serves or streams at a term it held before. A
+   * power loss may have cut the tail of its log (`synchronous=NORMAL`), so as head it would reassign
+   * seqs its successors hold under the same term. It keeps the saved term (a configuration of that
+   * term is a no-op) but takes no part in the chain until a configuration with a higher term — the
+   * manager's, on seeing the new incarnation — re-enters it through the handshake.
+   */
+  #restore(config: ChainConfig): void {
+    this.#config = config;
+    this.#role = 'none';
+    this.#logger.info(
+      { term: config.term, chain: config.chain.map((m) => m.id) },
+      'reopened after a restart: taking no part until a configuration newer than this term',
+    );
   }
 
   get term(): number {
@@ -272,6 +298,9 @@ export class ShardReplica {
   }
 
   onTruncate(afterSeq: number): { lastSeq: number } {
+    if (this.#role === 'none') {
+      throw new StarError('MisdirectedRequest', `this node serves no replica of shard ${this.shard}`);
+    }
     const keep = Math.max(afterSeq, this.commitSeq);
     this.#pendingAck.drop();
     this.store.truncateAfter(keep);
@@ -477,6 +506,7 @@ export class ShardReplica {
   }
 
   #predecessorId(): string | undefined {
+    if (this.#role === 'none') return undefined;
     const chain = this.#config?.chain ?? [];
     const index = chain.findIndex((member) => member.id === this.#context.nodeId);
     return index > 0 ? chain[index - 1]!.id : undefined;
