@@ -17,9 +17,9 @@ afterEach(async () => {
  */
 describe('failure detection does not trust the lease key alone', () => {
   it('a paused node whose lease key is deleted by hand stays in its chain for a full lease', async () => {
-    cluster = await StarCluster.start({ managers: 1, nodes: 4, nodeLeaseMs: NODE_LEASE_MS });
+    cluster = await StarCluster.start({ managers: 1, nodes: 3, nodeLeaseMs: NODE_LEASE_MS });
     const c = cluster;
-    await c.waitForNodes(4);
+    await c.waitForNodes(3);
     const { url } = await c.leader();
     const { shards } = await c.api<{ shards: Shard[] }>(url, 'POST', '/v1/namespaces', {
       name: 'detect',
