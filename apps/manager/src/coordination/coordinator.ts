@@ -1,10 +1,12 @@
 import { failpoint } from '@star/core';
 import {
   ChainKeys,
+  ChainMethods,
   ControlPlaneCodecs,
   type Namespace,
   type NodeInfo,
   type NodeRegistration,
+  type NodeStatus,
   type Shard,
   StarError,
   splitHashRange,
@@ -16,7 +18,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { chooseReplacement, placeShards } from '../placement/index.js';
 import type { ChainPublisher } from './chain-publisher.js';
 import { FailureDetector, type FailureVerdict } from './failure-detector.js';
-import { isRestart, reenterRestarted } from './incarnations.js';
+import { isRestart, reenterRestarted, restartedLogEnds } from './incarnations.js';
 import { ReplicaMover } from './replica-mover.js';
 
 export interface CoordinatorSettings {
@@ -232,7 +234,8 @@ export class Coordinator {
   async #syncRegistry(): Promise<void> {
     const registry = await this.#redis.hgetall(ChainKeys.nodeRegistry);
     const entries: MetadataEntry[] = [];
-    const restarted = new Set<string>();
+    /** Restarted nodes (a new incarnation) → the address they registered. */
+    const restarted = new Map<string, string>();
     for (const [field, raw] of Object.entries(registry)) {
       let registration: NodeRegistration;
       try {
@@ -249,7 +252,7 @@ export class Coordinator {
         known.capacity !== registration.capacity ||
         known.incarnation !== registration.incarnation
       ) {
-        if (isRestart(known, registration)) restarted.add(registration.id);
+        if (isRestart(known, registration)) restarted.set(registration.id, registration.address);
         const node: NodeInfo = {
           id: registration.id,
           publicAddress: registration.address,
@@ -262,11 +265,23 @@ export class Coordinator {
         entries.push({ type: 'node.registered', data: { node } });
       }
     }
-    if (restarted.size > 0) {
-      this.#logger.warn({ nodes: [...restarted] }, 'nodes restarted: re-entering them as tails, term bumped');
-      entries.push(...reenterRestarted(this.#store.state.shards.values(), restarted));
-    }
+    if (restarted.size > 0) entries.push(...(await this.#reenterRestarted(restarted)));
     await this.#applyChanges(entries);
+  }
+
+  /** Re-enters restarted nodes in their chains (incarnations.ts), longest log first among them. */
+  async #reenterRestarted(restarted: Map<string, string>): Promise<MetadataEntry[]> {
+    this.#logger.warn(
+      { nodes: [...restarted.keys()] },
+      'nodes restarted: re-entering them as tails, term bumped',
+    );
+    const ends = await restartedLogEnds(
+      [...restarted].map(([id, address]) => ({ id, address })),
+      (address) => this.#publisher.request<NodeStatus>(address, ChainMethods.status, {}),
+    );
+    return reenterRestarted(this.#store.state.shards.values(), new Set(restarted.keys()), (node, shard) =>
+      ends.get(node)?.get(shard),
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { NodeInfo, NodeRegistration, Shard } from '@star/protocol';
 import { describe, expect, it } from 'vitest';
-import { isRestart, reenterRestarted } from './incarnations.js';
+import { isRestart, reenterRestarted, restartedLogEnds } from './incarnations.js';
 
 function shard(id: number, term: number, chain: string[]): Shard {
   return { id, namespace: 'ns', hashRange: { min: 0, max: 1 }, term, chain, status: 'SteadyState' };
@@ -54,6 +54,36 @@ describe('incarnations', () => {
       {
         type: 'shard.reconfigured',
         data: { id: 1, term: 5, chain: ['n3', 'n1', 'n2'], status: 'Reconfiguring' },
+      },
+    ]);
+  });
+
+  it('every member restarted (a power cut): the longest log heads the chain, an unknown one goes last', async () => {
+    const ends = await restartedLogEnds(
+      [
+        { id: 'n1', address: 'a:1' },
+        { id: 'n2', address: 'b:1' },
+        { id: 'n3', address: 'c:1' },
+      ],
+      async (address) => {
+        if (address === 'c:1') throw new Error('no answer');
+        const lastSeq = address === 'a:1' ? 90 : 100;
+        return {
+          node: address,
+          leaseValidForMs: 0,
+          shards: [{ shard: 1, term: 4, role: 'none', chain: [], lastSeq, commitSeq: 0, dirtyKeys: 0 }],
+        };
+      },
+    );
+    const entries = reenterRestarted(
+      [shard(1, 4, ['n1', 'n2', 'n3'])],
+      new Set(['n1', 'n2', 'n3']),
+      (node, id) => ends.get(node)?.get(id),
+    );
+    expect(entries).toEqual([
+      {
+        type: 'shard.reconfigured',
+        data: { id: 1, term: 5, chain: ['n2', 'n1', 'n3'], status: 'Reconfiguring' },
       },
     ]);
   });
