@@ -265,8 +265,10 @@ export class Coordinator {
         entries.push({ type: 'node.registered', data: { node } });
       }
     }
-    if (restarted.size > 0) entries.push(...(await this.#reenterRestarted(restarted)));
-    await this.#applyChanges(entries);
+    // A restart's reconfigurations go in the same append as its registration.
+    if (restarted.size > 0)
+      await this.#applyChanges([...entries, ...(await this.#reenterRestarted(restarted))]);
+    else if (entries.length > 0) await this.#commit(entries);
   }
 
   /** Re-enters restarted nodes in their chains (incarnations.ts), longest log first among them. */
