@@ -62,6 +62,11 @@ const RequestId = Type.Integer({ minimum: 0 });
 export const ChainMember = Type.Object({
   id: Type.String({ minLength: 1 }),
   address: Type.String({ minLength: 1 }),
+  /**
+   * The node's incarnation this configuration was made for (DESIGN §3.14). A node acts only on a
+   * configuration naming its own incarnation: one naming an earlier one predates its restart.
+   */
+  incarnation: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type ChainMember = Static<typeof ChainMember>;
 

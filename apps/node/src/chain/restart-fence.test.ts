@@ -77,4 +77,30 @@ describe('a replica reopened by a new incarnation (DESIGN §3.14)', () => {
     const replica = reopen(earlierIncarnation(), false);
     expect(replica.status()).toMatchObject({ term: 4, role: 'head' });
   });
+
+  it('does not act on a configuration naming an earlier incarnation (its saved term was lost with the WAL)', () => {
+    const path = earlierIncarnation();
+    const replica = new ShardReplica(
+      1,
+      ShardStore.open(path),
+      replicaTestContext('n1', { incarnation: 'now' }),
+      {
+        restarted: true,
+      },
+    );
+    replicas.push(replica);
+    const named = (term: number, incarnation: string): ChainConfig => ({
+      shard: 1,
+      term,
+      chain: [
+        { id: 'n1', address: 'n1:1', incarnation },
+        { id: 'n2', address: 'n2:1' },
+      ],
+    });
+    // Term 5 was published for the process before the restart: the power loss took its saved copy.
+    replica.configure(named(5, 'before'));
+    expect(replica.status()).toMatchObject({ term: 5, role: 'none' });
+    replica.configure(named(6, 'now'));
+    expect(replica.status()).toMatchObject({ term: 6, role: 'head' });
+  });
 });
