@@ -86,6 +86,7 @@ export async function wireNode({
   replicas = new ReplicaSet({
     context: {
       nodeId,
+      incarnation: nodeIncarnation,
       peers,
       logger,
       leaseValidForMs: () => lease.validForMs(),

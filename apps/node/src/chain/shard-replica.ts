@@ -30,6 +30,8 @@ import { ReadBatch } from './read-batch.js';
 /** What a replica needs from the node around it. */
 export interface ReplicaContext {
   nodeId: string;
+  /** This process's incarnation: configurations naming an earlier one are not acted on. */
+  incarnation?: string;
   peers: PeerLinks;
   logger: Logger;
   /** Milliseconds of read lease left (0 when lapsed or being revalidated). */
@@ -126,11 +128,20 @@ export class ShardReplica {
    * manager's, on seeing the new incarnation — re-enters it through the handshake.
    */
   #restore(config: ChainConfig): void {
+    this.sequencer.beforeReconfigure(false);
+    this.#cursor?.stop();
+    this.#cursor = undefined;
+    this.#upstream = undefined;
+    this.#pendingAck.drop();
+    this.#prefixConfirmed = false;
     this.#config = config;
     this.#role = 'none';
+    this.sequencer.resume();
+    this.#commitWaiters.rejectAll(new StarError('Unavailable', `shard ${this.shard}: node restarted`));
+    this.events.emit('configured', 'none');
     this.#logger.info(
       { term: config.term, chain: config.chain.map((m) => m.id) },
-      'reopened after a restart: taking no part until a configuration newer than this term',
+      'configuration from before this incarnation: taking no part until a newer one for this incarnation',
     );
   }
 
@@ -201,8 +212,20 @@ export class ShardReplica {
     }
     if (config.term === this.term && this.#config !== undefined) return { term: this.term };
     this.store.saveConfig(config);
-    this.#apply(config);
+    if (this.#namesEarlierIncarnation(config)) this.#restore(config);
+    else this.#apply(config);
     return { term: this.term };
+  }
+
+  /**
+   * A configuration published before this process started (it names an earlier incarnation of this
+   * node): say a power loss cut the saved configuration of that term, so the term is not known
+   * here to have been held. Acting on it could reuse seqs of that term, as after any restart.
+   */
+  #namesEarlierIncarnation(config: ChainConfig): boolean {
+    const current = this.#context.incarnation;
+    const named = config.chain.find((member) => member.id === this.#context.nodeId)?.incarnation;
+    return current !== undefined && named !== undefined && named !== current;
   }
 
   #apply(config: ChainConfig): void {
