@@ -11,7 +11,7 @@ export const ManagerSettings = Type.Object({
   managerLeaseMs: Type.Integer({ minimum: 300, default: 3_000 }),
   /** The nodes' read lease (STAR_LEASE_MS of the nodes): a new leader waits it out before reconfiguring. */
   nodeLeaseMs: Type.Integer({ minimum: 100, default: 3_000 }),
-  /** Wait after a node's lease key expired before the node counts as dead. */
+  /** Wait beyond a node lease with no renewal seen (on the leader's clock) before the node counts as dead. */
   deadMarginMs: Type.Integer({ minimum: 0, default: 500 }),
   /**
    * How long the leader's change may wait for the journal (append, then its own tail applying it)

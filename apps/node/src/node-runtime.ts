@@ -15,6 +15,7 @@ import { PEER_PING_MS, PeerLinks } from './chain/peer-links.js';
 import { ReplicaSet } from './chain/replica-set.js';
 import { SnapshotBootstrap } from './chain/snapshot-bootstrap.js';
 import { mountStatus } from './http/status-route.js';
+import { nodeIncarnation } from './lease/incarnation.js';
 import { ReadLease } from './lease/read-lease.js';
 import { createNodeMetrics } from './metrics/node-metrics.js';
 import type { NodeSettings } from './node-settings.js';
@@ -37,6 +38,7 @@ export async function registerNode(
     group: config.group,
     capacity: config.capacity,
     startedAt: Date.now(),
+    incarnation: nodeIncarnation,
   };
   await redis.hset(
     ChainKeys.nodeRegistry,
@@ -62,7 +64,7 @@ export async function wireNode({
   const lease = new ReadLease({
     redis,
     nodeId,
-    instanceId: service.instanceId,
+    incarnation: nodeIncarnation,
     options: { leaseMs: config.leaseMs, renewEveryMs: config.leaseRenewMs },
     logger,
     revalidate: async () => {
@@ -89,6 +91,7 @@ export async function wireNode({
   replicas = new ReplicaSet({
     context: {
       nodeId,
+      incarnation: nodeIncarnation,
       peers,
       logger,
       leaseValidForMs: () => lease.validForMs(),

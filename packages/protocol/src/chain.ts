@@ -62,6 +62,11 @@ const RequestId = Type.Integer({ minimum: 0 });
 export const ChainMember = Type.Object({
   id: Type.String({ minLength: 1 }),
   address: Type.String({ minLength: 1 }),
+  /**
+   * The node's incarnation this configuration was made for (DESIGN §3.14). A node acts only on a
+   * configuration naming its own incarnation: one naming an earlier one predates its restart.
+   */
+  incarnation: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type ChainMember = Static<typeof ChainMember>;
 
@@ -213,5 +218,22 @@ export const NodeRegistration = Type.Object({
   group: Type.String({ minLength: 1 }),
   capacity: Type.Integer({ minimum: 1 }),
   startedAt: Type.Integer({ minimum: 0 }),
+  /**
+   * A fresh id of every start of the node process (DESIGN §3.14). A new one proves the previous
+   * process gone: the manager re-enters the node into its chains with a term bump, at once.
+   */
+  incarnation: Type.String({ minLength: 1 }),
 });
 export type NodeRegistration = Static<typeof NodeRegistration>;
+
+/**
+ * The value of a node's lease key (DESIGN §3.8): which incarnation renewed it and how many times.
+ * The manager counts a node alive while it sees the record change, on its own clock; the key's
+ * TTL alone (a key can vanish early) never makes a node dead sooner.
+ */
+export const NodeLeaseRecord = Type.Object({
+  incarnation: Type.String({ minLength: 1 }),
+  /** Renewals so far by this incarnation: grows by one with every renewal. */
+  renewal: Type.Integer({ minimum: 1 }),
+});
+export type NodeLeaseRecord = Static<typeof NodeLeaseRecord>;

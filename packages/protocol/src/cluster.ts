@@ -52,6 +52,8 @@ export const NodeInfo = Type.Object({
   group: Type.String({ minLength: 1 }),
   state: NodeState,
   capacity: Type.Integer({ minimum: 1 }),
+  /** The node process's current incarnation (DESIGN §3.14), as it registered; absent before it did. */
+  incarnation: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type NodeInfo = Static<typeof NodeInfo>;
 

@@ -64,3 +64,17 @@ describe('applied reports', () => {
     );
   });
 });
+
+describe('node lease records', () => {
+  it('checks node lease records: an incarnation and a renewal counter', () => {
+    const where = ChainKeys.nodeLease('n1');
+    const codec = ControlPlaneCodecs.nodeLease;
+    const record = { incarnation: '6f1c', renewal: 12 };
+    expect(codec.decode(codec.encode(record), where)).toEqual(record);
+    // What nodes wrote before renewals carried a counter: a bare instance id.
+    expect(() => codec.decode('node-host-123', where)).toThrow(
+      /star:node:n1:lease holds no JSON node lease record/,
+    );
+    expect(() => codec.decode('{"incarnation":"6f1c","renewal":0}', where)).toThrow(/\/renewal/);
+  });
+});

@@ -1,7 +1,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ScopeSchema } from './auth.js';
-import { ChainConfig, NodeRegistration } from './chain.js';
+import { ChainConfig, NodeLeaseRecord, NodeRegistration } from './chain.js';
 import { StarError } from './errors.js';
 
 /**
@@ -15,7 +15,10 @@ import { StarError } from './errors.js';
 export const ChainKeys = {
   /** JSON `ChainConfig` of a shard: the source of truth a node fetches on a newer term. */
   shardConfig: (shard: number) => `star:shard:${shard}:config`,
-  /** A node's read lease: `SET ... PX`; the manager treats the node as dead once it expired. */
+  /**
+   * A node's read lease: JSON `NodeLeaseRecord`, `SET ... PX` on every renewal. The manager counts
+   * a node dead only after it saw the record unchanged (or missing) for a lease plus a margin.
+   */
   nodeLease: (node: string) => `star:node:${node}:lease`,
   /** Hash of node id → JSON `NodeRegistration`: nodes announce themselves here; the manager journals them. */
   nodeRegistry: 'star:nodes',
@@ -145,4 +148,6 @@ export const ControlPlaneCodecs = {
   catalog: jsonCodec(CatalogRecord, 'catalog record'),
   /** `ChainKeys.nodeApplied(node)`. */
   appliedReport: jsonCodec(AppliedReport, 'applied report'),
+  /** `ChainKeys.nodeLease(node)`. */
+  nodeLease: jsonCodec(NodeLeaseRecord, 'node lease record'),
 } as const;

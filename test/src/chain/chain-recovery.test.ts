@@ -36,16 +36,21 @@ describe('node crash and restart', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     await c.startNode('n2');
+    // A new incarnation takes no part at a term it held before (DESIGN §3.14): it reopened its log
+    // and state from disk, and waits for a newer configuration.
+    expect((await c.status('n2')).shards[0]).toMatchObject({ term: 1, role: 'none', lastSeq: 200 });
+    // The controller re-enters it with a term bump, as the tail, as the manager does.
+    await c.configure(SHARD, ['n1', 'n3', 'n2']);
     const results = await Promise.all(pending);
     expect(results.map((r) => r.version)).toEqual(Array.from({ length: 50 }, (_, i) => 201 + i));
 
-    // n2 kept the same term and chain from its own disk, and holds everything again.
+    // n2 caught up through the handshake and holds everything again.
     await waitFor(async () => (await c.status('n2')).shards[0]!.commitSeq === 250, {
       description: 'n2 to commit everything',
       timeoutMs: 10_000,
     });
     const after = await c.status('n2');
-    expect(after.shards[0]).toMatchObject({ term: 1, role: 'middle', lastSeq: 250, commitSeq: 250 });
+    expect(after.shards[0]).toMatchObject({ term: 2, role: 'tail', lastSeq: 250, commitSeq: 250 });
     const read = await c.node('n2').link.request<GetResponse>(ChainMethods.get, { shard: SHARD, key: 'k9' });
     expect(read.found && Buffer.from(read.value).toString()).toBe('during-49');
 

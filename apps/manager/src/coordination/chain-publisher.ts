@@ -67,7 +67,11 @@ export class ChainPublisher {
     return {
       shard: shard.id,
       term: shard.term,
-      chain: shard.chain.map((id) => ({ id, address: nodes.get(id)?.internalAddress ?? 'unknown:0' })),
+      chain: shard.chain.map((id) => {
+        const node = nodes.get(id);
+        const incarnation = node?.incarnation;
+        return { id, address: node?.internalAddress ?? 'unknown:0', ...(incarnation ? { incarnation } : {}) };
+      }),
       ...(token === undefined ? {} : { token }),
     };
   }

@@ -1,10 +1,12 @@
 import { failpoint } from '@star/core';
 import {
   ChainKeys,
+  ChainMethods,
   ControlPlaneCodecs,
   type Namespace,
   type NodeInfo,
   type NodeRegistration,
+  type NodeStatus,
   type Shard,
   StarError,
   splitHashRange,
@@ -15,14 +17,16 @@ import type { MetadataEntry } from '../metadata/journal-entries.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { chooseReplacement, placeShards } from '../placement/index.js';
 import type { ChainPublisher } from './chain-publisher.js';
+import { FailureDetector, type FailureVerdict } from './failure-detector.js';
 import { HeadBalancer } from './head-balancer.js';
+import { isRestart, reenterRestarted, restartedLogEnds } from './incarnations.js';
 import { Reconciler } from './reconciler.js';
 import { ReplicaMover } from './replica-mover.js';
 
 export interface CoordinatorSettings {
   /** The nodes' read lease: a new leader waits this out before reconfiguring anything. */
   nodeLeaseMs: number;
-  /** Extra wait after a node's lease key expired before it counts as dead. */
+  /** Extra wait beyond a node lease without a renewal seen before the node counts as dead. */
   deadMarginMs: number;
   /** How often membership and failures are checked (read before every check: a runtime setting). */
   checkEveryMs: () => number;
@@ -47,7 +51,7 @@ export class Coordinator {
   #queue: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #actingFrom = Number.POSITIVE_INFINITY;
-  readonly #missingSince = new Map<string, number>();
+  readonly #detector: FailureDetector;
   readonly #mover: ReplicaMover;
   readonly #heads: HeadBalancer;
   readonly #reconciler: Reconciler;
@@ -80,6 +84,11 @@ export class Coordinator {
       logger: params.logger,
       patienceMs: params.settings.nodeLeaseMs,
     });
+    this.#detector = new FailureDetector({
+      redis: params.redis,
+      settings: params.settings,
+      logger: params.logger,
+    });
   }
 
   get replicaMoves(): number {
@@ -93,7 +102,7 @@ export class Coordinator {
   /** Became leader: start watching, but reconfigure only after the longest node lease passed. */
   start(): void {
     this.#actingFrom = performance.now() + this.#settings.nodeLeaseMs + this.#settings.deadMarginMs;
-    this.#missingSince.clear();
+    this.#detector.reset();
     this.#reconciler.reset();
     this.#reconciledAt = Number.NEGATIVE_INFINITY;
     const tick = () => {
@@ -175,8 +184,10 @@ export class Coordinator {
   async #checkMembership(): Promise<void> {
     await this.#syncRegistry();
     await this.#reconcile();
+    // Watched from the start of leadership: renewals seen during the start-up wait count.
+    const verdict = await this.#detector.observe([...this.#store.state.nodes.keys()]);
     if (performance.now() < this.#actingFrom) return;
-    await this.#detectFailures();
+    await this.#detectFailures(verdict);
     await this.#restoreReplication();
     await this.#trimOverReplicated();
     await this.#applyChanges(await this.#mover.step(this.#store.state, this.#settings.balance()));
@@ -260,10 +271,12 @@ export class Coordinator {
     });
   }
 
-  /** New or moved nodes from the registry become journaled members. */
+  /** New, moved or restarted nodes from the registry become journaled members. */
   async #syncRegistry(): Promise<void> {
     const registry = await this.#redis.hgetall(ChainKeys.nodeRegistry);
     const entries: MetadataEntry[] = [];
+    /** Restarted nodes (a new incarnation) → the address they registered. */
+    const restarted = new Map<string, string>();
     for (const [field, raw] of Object.entries(registry)) {
       let registration: NodeRegistration;
       try {
@@ -277,8 +290,10 @@ export class Coordinator {
         known === undefined ||
         known.internalAddress !== registration.address ||
         known.group !== registration.group ||
-        known.capacity !== registration.capacity
+        known.capacity !== registration.capacity ||
+        known.incarnation !== registration.incarnation
       ) {
+        if (isRestart(known, registration)) restarted.set(registration.id, registration.address);
         const node: NodeInfo = {
           id: registration.id,
           publicAddress: registration.address,
@@ -286,29 +301,44 @@ export class Coordinator {
           group: registration.group,
           capacity: registration.capacity,
           state: known?.state === 'draining' ? 'draining' : 'alive',
+          incarnation: registration.incarnation,
         };
         entries.push({ type: 'node.registered', data: { node } });
       }
     }
-    if (entries.length > 0) await this.#commit(entries);
+    // A restart's reconfigurations go in the same append as its registration.
+    if (restarted.size > 0)
+      await this.#applyChanges([...entries, ...(await this.#reenterRestarted(restarted))]);
+    else if (entries.length > 0) await this.#commit(entries);
   }
 
-  /** A node whose lease key is gone (plus a margin) is dead: chain around it, with a term bump. */
-  async #detectFailures(): Promise<void> {
-    const now = performance.now();
-    for (const node of this.#store.state.nodes.values()) {
-      const alive = (await this.#redis.exists(ChainKeys.nodeLease(node.id))) === 1;
-      if (alive) {
-        this.#missingSince.delete(node.id);
-        if (node.state === 'dead')
-          await this.#commit([{ type: 'node.state', data: { id: node.id, state: 'alive' } }]);
-        continue;
-      }
-      if (node.state === 'dead') continue;
-      const since = this.#missingSince.get(node.id) ?? now;
-      this.#missingSince.set(node.id, since);
-      if (now - since < this.#settings.deadMarginMs) continue;
-      await this.#removeDeadNode(node.id);
+  /** Re-enters restarted nodes in their chains (incarnations.ts), longest log first among them. */
+  async #reenterRestarted(restarted: Map<string, string>): Promise<MetadataEntry[]> {
+    this.#logger.warn(
+      { nodes: [...restarted.keys()] },
+      'nodes restarted: re-entering them as tails, term bumped',
+    );
+    const ends = await restartedLogEnds(
+      [...restarted].map(([id, address]) => ({ id, address })),
+      (address) => this.#publisher.request<NodeStatus>(address, ChainMethods.status, {}),
+    );
+    return reenterRestarted(this.#store.state.shards.values(), new Set(restarted.keys()), (node, shard) =>
+      ends.get(node)?.get(shard),
+    );
+  }
+
+  /**
+   * A node this manager saw no renewal from for a lease plus a margin is dead: chain around it,
+   * with a term bump (failure-detector.ts). One seen renewing again is alive.
+   */
+  async #detectFailures(verdict: FailureVerdict): Promise<void> {
+    for (const id of verdict.renewed) {
+      if (this.#store.state.nodes.get(id)?.state === 'dead')
+        await this.#commit([{ type: 'node.state', data: { id, state: 'alive' } }]);
+    }
+    for (const id of verdict.silent) {
+      const state = this.#store.state.nodes.get(id)?.state;
+      if (state !== undefined && state !== 'dead') await this.#removeDeadNode(id);
     }
   }
 
@@ -330,8 +360,12 @@ export class Coordinator {
       });
     }
     this.#logger.warn(
-      { node: id, shards: affected.map((s) => s.id) },
-      'node lease expired: removing it from its chains',
+      {
+        node: id,
+        shards: affected.map((s) => s.id),
+        silentForMs: Math.round(this.#detector.silentForMs(id) ?? 0),
+      },
+      'no lease renewal seen for a lease plus the margin: removing the node from its chains',
     );
     await this.#applyChanges(entries);
   }

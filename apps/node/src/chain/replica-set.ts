@@ -21,7 +21,8 @@ export class ReplicaSet {
     this.#context = params.context;
     this.#openStore = params.openStore;
     this.#prepareNew = params.prepareNew ?? (async () => {});
-    for (const shard of params.existing) this.#open(shard);
+    // Stores found at start-up are an earlier incarnation's: their saved terms are fenced (§3.14).
+    for (const shard of params.existing) this.#open(shard, { restarted: true });
   }
 
   get size(): number {
@@ -131,8 +132,8 @@ export class ReplicaSet {
     this.#replicas.clear();
   }
 
-  #open(shard: number): ShardReplica {
-    const replica = new ShardReplica(shard, this.#openStore(shard), this.#context);
+  #open(shard: number, options: { restarted?: boolean } = {}): ShardReplica {
+    const replica = new ShardReplica(shard, this.#openStore(shard), this.#context, options);
     this.#replicas.set(shard, replica);
     return replica;
   }

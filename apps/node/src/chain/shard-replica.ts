@@ -31,6 +31,8 @@ import { ReadBatch } from './read-batch.js';
 /** What a replica needs from the node around it. */
 export interface ReplicaContext {
   nodeId: string;
+  /** This process's incarnation: configurations naming an earlier one are not acted on. */
+  incarnation?: string;
   peers: PeerLinks;
   logger: Logger;
   /** Milliseconds of read lease left (0 when lapsed or being revalidated). */
@@ -95,7 +97,16 @@ export class ShardReplica {
     }
   });
 
-  constructor(shard: number, store: ShardStore, context: ReplicaContext) {
+  /**
+   * `restarted`: the store was left by an earlier incarnation of this node (opened at start-up),
+   * so its saved configuration is one this process must not act on (see `#restore`).
+   */
+  constructor(
+    shard: number,
+    store: ShardStore,
+    context: ReplicaContext,
+    options: { restarted?: boolean } = {},
+  ) {
     this.shard = shard;
     this.store = store;
     this.#context = context;
@@ -106,7 +117,33 @@ export class ShardReplica {
     this.#commitQuery = new CommitSeqQuery(() => this.#queryTail());
     this.sequencer = new HeadSequencer(this, context.maxValueBytes);
     const saved = store.loadConfig();
-    if (saved) this.#apply(saved);
+    if (saved && options.restarted) this.#restore(saved);
+    else if (saved) this.#apply(saved);
+  }
+
+  /**
+   * DESIGN §3.14: a restarted node never writes, serves or streams at a term it held before. A
+   * power loss may have cut the tail of its log (`synchronous=NORMAL`), so as head it would reassign
+   * seqs its successors hold under the same term. It keeps the saved term (a configuration of that
+   * term is a no-op) but takes no part in the chain until a configuration with a higher term — the
+   * manager's, on seeing the new incarnation — re-enters it through the handshake.
+   */
+  #restore(config: ChainConfig): void {
+    this.sequencer.beforeReconfigure(false);
+    this.#cursor?.stop();
+    this.#cursor = undefined;
+    this.#upstream = undefined;
+    this.#pendingAck.drop();
+    this.#prefixConfirmed = false;
+    this.#config = config;
+    this.#role = 'none';
+    this.sequencer.resume();
+    this.#commitWaiters.rejectAll(new StarError('Unavailable', `shard ${this.shard}: node restarted`));
+    this.events.emit('configured', 'none');
+    this.#logger.info(
+      { term: config.term, chain: config.chain.map((m) => m.id) },
+      'configuration from before this incarnation: taking no part until a newer one for this incarnation',
+    );
   }
 
   get term(): number {
@@ -190,8 +227,20 @@ export class ShardReplica {
       );
     }
     this.store.saveConfig(config);
-    this.#apply(config);
+    if (this.#namesEarlierIncarnation(config)) this.#restore(config);
+    else this.#apply(config);
     return { term: this.term };
+  }
+
+  /**
+   * A configuration published before this process started (it names an earlier incarnation of this
+   * node): say a power loss cut the saved configuration of that term, so the term is not known
+   * here to have been held. Acting on it could reuse seqs of that term, as after any restart.
+   */
+  #namesEarlierIncarnation(config: ChainConfig): boolean {
+    const current = this.#context.incarnation;
+    const named = config.chain.find((member) => member.id === this.#context.nodeId)?.incarnation;
+    return current !== undefined && named !== undefined && named !== current;
   }
 
   #apply(config: ChainConfig): void {
@@ -294,6 +343,9 @@ export class ShardReplica {
   }
 
   onTruncate(afterSeq: number): { lastSeq: number } {
+    if (this.#role === 'none') {
+      throw new StarError('MisdirectedRequest', `this node serves no replica of shard ${this.shard}`);
+    }
     const keep = Math.max(afterSeq, this.commitSeq);
     this.#pendingAck.drop();
     if (keep < this.lastSeq && this.#prefixConfirmed) {
@@ -519,6 +571,7 @@ export class ShardReplica {
   }
 
   #predecessorId(): string | undefined {
+    if (this.#role === 'none') return undefined;
     const chain = this.#config?.chain ?? [];
     const index = chain.findIndex((member) => member.id === this.#context.nodeId);
     return index > 0 ? chain[index - 1]!.id : undefined;

@@ -1,4 +1,4 @@
-import { ChainKeys } from '@star/protocol';
+import { ChainKeys, ControlPlaneCodecs } from '@star/protocol';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -8,17 +8,19 @@ export interface ReadLeaseOptions {
 }
 
 /**
- * The node's read lease (DESIGN §3.8): renewed in Redis with `SET ... PX`, and counted locally from
- * *before* each renewal was sent, on the monotonic clock — so the local lease always ends no later
- * than the Redis key, and the manager, which reconfigures only after the key expired plus a margin,
- * can never remove a node that still believes it may serve reads. After a lapse (a pause, a
+ * The node's read lease (DESIGN §3.8): renewed in Redis with `SET ... PX` of a record naming this
+ * incarnation and a renewal counter, and counted locally from *before* each renewal was sent, on the
+ * monotonic clock. The manager sees each renewal as a change of the counter and removes a node only
+ * after it saw none for a lease plus a margin on its own clock — later than this node's lease ends,
+ * even when the key vanishes early. After a lapse (a pause, a
  * partition, a restart) the node revalidates its shard configurations before serving again; on
  * every other renewal it re-reads them too, before extending the lease.
  */
 export class ReadLease {
   readonly #redis: Redis;
   readonly #key: string;
-  readonly #value: string;
+  readonly #incarnation: string;
+  #renewals = 0;
   readonly #options: ReadLeaseOptions;
   readonly #logger: Logger;
   readonly #revalidate: () => Promise<void>;
@@ -30,7 +32,8 @@ export class ReadLease {
   constructor(params: {
     redis: Redis;
     nodeId: string;
-    instanceId: string;
+    /** This process's incarnation (see incarnation.ts). */
+    incarnation: string;
     options: ReadLeaseOptions;
     logger: Logger;
     /** Runs after a lapse, before reads are served again. */
@@ -38,7 +41,7 @@ export class ReadLease {
   }) {
     this.#redis = params.redis;
     this.#key = ChainKeys.nodeLease(params.nodeId);
-    this.#value = params.instanceId;
+    this.#incarnation = params.incarnation;
     this.#options = params.options;
     this.#logger = params.logger.child({ component: 'lease' });
     this.#revalidate = params.revalidate;
@@ -66,7 +69,11 @@ export class ReadLease {
     const sentAt = performance.now();
     const lapsed = sentAt >= this.#expiresAt;
     try {
-      await this.#redis.set(this.#key, this.#value, 'PX', this.#options.leaseMs);
+      const record = ControlPlaneCodecs.nodeLease.encode({
+        incarnation: this.#incarnation,
+        renewal: ++this.#renewals,
+      });
+      await this.#redis.set(this.#key, record, 'PX', this.#options.leaseMs);
       if (lapsed) {
         // Reads stay refused until the configuration is known current; a failure leaves it lapsed.
         this.#revalidating = true;

@@ -1,0 +1,90 @@
+import type { NodeInfo, NodeRegistration, Shard } from '@star/protocol';
+import { describe, expect, it } from 'vitest';
+import { isRestart, reenterRestarted, restartedLogEnds } from './incarnations.js';
+
+function shard(id: number, term: number, chain: string[]): Shard {
+  return { id, namespace: 'ns', hashRange: { min: 0, max: 1 }, term, chain, status: 'SteadyState' };
+}
+
+const known: NodeInfo = {
+  id: 'n1',
+  publicAddress: 'a:1',
+  internalAddress: 'a:1',
+  group: 'default',
+  state: 'alive',
+  capacity: 1,
+  incarnation: 'i1',
+};
+const registration: NodeRegistration = {
+  id: 'n1',
+  address: 'a:1',
+  group: 'default',
+  capacity: 1,
+  startedAt: 1,
+  incarnation: 'i1',
+};
+
+describe('incarnations', () => {
+  it('a registration under another incarnation than the journaled one is a restart; a first one is not', () => {
+    expect(isRestart(known, registration)).toBe(false);
+    expect(isRestart(known, { ...registration, incarnation: 'i2' })).toBe(true);
+    expect(isRestart(undefined, registration)).toBe(false);
+  });
+
+  it('re-enters restarted nodes at the tail of every chain holding them, with one term bump per shard', () => {
+    const entries = reenterRestarted(
+      [shard(1, 4, ['n1', 'n2', 'n3']), shard(2, 7, ['n2', 'n3', 'n1']), shard(3, 2, ['n2', 'n4'])],
+      new Set(['n1']),
+    );
+    expect(entries).toEqual([
+      {
+        type: 'shard.reconfigured',
+        data: { id: 1, term: 5, chain: ['n2', 'n3', 'n1'], status: 'Reconfiguring' },
+      },
+      {
+        type: 'shard.reconfigured',
+        data: { id: 2, term: 8, chain: ['n2', 'n3', 'n1'], status: 'Reconfiguring' },
+      },
+    ]);
+  });
+
+  it('two nodes restarted together: both behind the others, in their chain order, one bump', () => {
+    const entries = reenterRestarted([shard(1, 4, ['n1', 'n2', 'n3'])], new Set(['n1', 'n2']));
+    expect(entries).toEqual([
+      {
+        type: 'shard.reconfigured',
+        data: { id: 1, term: 5, chain: ['n3', 'n1', 'n2'], status: 'Reconfiguring' },
+      },
+    ]);
+  });
+
+  it('every member restarted (a power cut): the longest log heads the chain, an unknown one goes last', async () => {
+    const ends = await restartedLogEnds(
+      [
+        { id: 'n1', address: 'a:1' },
+        { id: 'n2', address: 'b:1' },
+        { id: 'n3', address: 'c:1' },
+      ],
+      async (address) => {
+        if (address === 'c:1') throw new Error('no answer');
+        const lastSeq = address === 'a:1' ? 90 : 100;
+        return {
+          node: address,
+          leaseValidForMs: 0,
+          shards: [{ shard: 1, term: 4, role: 'none', chain: [], lastSeq, commitSeq: 0, dirtyKeys: 0 }],
+        };
+      },
+    );
+    const entries = reenterRestarted(
+      [shard(1, 4, ['n1', 'n2', 'n3'])],
+      new Set(['n1', 'n2', 'n3']),
+      (node, id) => ends.get(node)?.get(id),
+    );
+    expect(entries).toEqual([
+      {
+        type: 'shard.reconfigured',
+        data: { id: 1, term: 5, chain: ['n2', 'n1', 'n3'], status: 'Reconfiguring' },
+      },
+    ]);
+  });
+});
