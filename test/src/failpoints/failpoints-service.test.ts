@@ -57,12 +57,14 @@ describe('failpoints in a service process', () => {
     );
     const armed = await call(service, 'PUT', 'manager.before-configure@n2', '2*error(Timeout)');
     expect(armed.status).toBe(200);
-    expect((await armed.json()).failpoints['manager.before-configure@n2']).toEqual({
+    const armedBody = (await armed.json()) as { failpoints: Record<string, unknown> };
+    expect(armedBody.failpoints['manager.before-configure@n2']).toEqual({
       action: { kind: 'error', code: 'Timeout' },
       count: 2,
     });
     const disarmed = await call(service, 'DELETE', 'manager.journal-tail');
-    expect(Object.keys((await disarmed.json()).failpoints)).toEqual(['manager.before-configure@n2']);
+    const disarmedBody = (await disarmed.json()) as { failpoints: Record<string, unknown> };
+    expect(Object.keys(disarmedBody.failpoints)).toEqual(['manager.before-configure@n2']);
     // The secret never reaches a log line.
     expect(service.process.logs()).not.toContain(secret);
   });

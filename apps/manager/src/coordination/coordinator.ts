@@ -19,7 +19,7 @@ import { chooseReplacement, placeShards } from '../placement/index.js';
 import type { ChainPublisher } from './chain-publisher.js';
 import { FailureDetector, type FailureVerdict } from './failure-detector.js';
 import { HeadBalancer } from './head-balancer.js';
-import { isRestart, reenterRestarted, restartedLogEnds } from './incarnations.js';
+import { isRestart, memberLogEnds, reenterRestarted } from './incarnations.js';
 import { Reconciler } from './reconciler.js';
 import { ReplicaMover } from './replica-mover.js';
 
@@ -312,19 +312,22 @@ export class Coordinator {
     else if (entries.length > 0) await this.#commit(entries);
   }
 
-  /** Re-enters restarted nodes in their chains (incarnations.ts), longest log first among them. */
+  /** Re-enters restarted nodes in their chains (incarnations.ts), ordered by what members hold. */
   async #reenterRestarted(restarted: Map<string, string>): Promise<MetadataEntry[]> {
     this.#logger.warn(
       { nodes: [...restarted.keys()] },
       'nodes restarted: re-entering them as tails, term bumped',
     );
-    const ends = await restartedLogEnds(
-      [...restarted].map(([id, address]) => ({ id, address })),
-      (address) => this.#publisher.request<NodeStatus>(address, ChainMethods.status, {}),
+    const state = this.#store.state;
+    const shards = [...state.shards.values()].filter((shard) => shard.chain.some((id) => restarted.has(id)));
+    const members = [...new Set(shards.flatMap((shard) => shard.chain))].map((id) => ({
+      id,
+      address: restarted.get(id) ?? state.nodes.get(id)?.internalAddress ?? 'unknown:0',
+    }));
+    const ends = await memberLogEnds(members, (address) =>
+      this.#publisher.request<NodeStatus>(address, ChainMethods.status, {}),
     );
-    return reenterRestarted(this.#store.state.shards.values(), new Set(restarted.keys()), (node, shard) =>
-      ends.get(node)?.get(shard),
-    );
+    return reenterRestarted(shards, new Set(restarted.keys()), (node, shard) => ends.get(node)?.get(shard));
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { NodeInfo, NodeRegistration, Shard } from '@star/protocol';
 import { describe, expect, it } from 'vitest';
-import { isRestart, reenterRestarted, restartedLogEnds } from './incarnations.js';
+import { isRestart, memberLogEnds, reenterRestarted } from './incarnations.js';
 
 function shard(id: number, term: number, chain: string[]): Shard {
   return { id, namespace: 'ns', hashRange: { min: 0, max: 1 }, term, chain, status: 'SteadyState' };
@@ -59,7 +59,7 @@ describe('incarnations', () => {
   });
 
   it('every member restarted (a power cut): the longest log heads the chain, an unknown one goes last', async () => {
-    const ends = await restartedLogEnds(
+    const ends = await memberLogEnds(
       [
         { id: 'n1', address: 'a:1' },
         { id: 'n2', address: 'b:1' },
@@ -71,7 +71,7 @@ describe('incarnations', () => {
         return {
           node: address,
           leaseValidForMs: 0,
-          shards: [{ shard: 1, term: 4, role: 'none', chain: [], lastSeq, commitSeq: 0, dirtyKeys: 0 }],
+          shards: [{ shard: 1, term: 4, role: 'none', chain: [], lastSeq, commitSeq: 80, dirtyKeys: 0 }],
         };
       },
     );
@@ -80,11 +80,27 @@ describe('incarnations', () => {
       new Set(['n1', 'n2', 'n3']),
       (node, id) => ends.get(node)?.get(id),
     );
-    expect(entries).toEqual([
-      {
-        type: 'shard.reconfigured',
-        data: { id: 1, term: 5, chain: ['n2', 'n1', 'n3'], status: 'Reconfiguring' },
-      },
+    expect(entries[0]!.data).toMatchObject({ term: 5, chain: ['n2', 'n1', 'n3'] });
+  });
+
+  it('restarts seen one by one: a member re-entered earlier that lacks committed entries does not lead', () => {
+    // n1 restarted first and was re-entered as tail behind n3 and n2, then those restarted too:
+    // n1 lost entries the old tail n2 committed, so n2 (the longest, holding every commit) leads.
+    const ends = new Map([
+      ['n1', { lastSeq: 635, commitSeq: 630 }],
+      ['n3', { lastSeq: 652, commitSeq: 640 }],
+      ['n2', { lastSeq: 659, commitSeq: 659 }],
     ]);
+    const entries = reenterRestarted([shard(1, 2, ['n3', 'n2', 'n1'])], new Set(['n3', 'n2']), (node) =>
+      ends.get(node),
+    );
+    expect(entries[0]!.data).toMatchObject({ term: 3, chain: ['n2', 'n3', 'n1'] });
+  });
+
+  it('a live head that did not answer keeps leading; a silent restarted member goes last', () => {
+    const entries = reenterRestarted([shard(1, 2, ['n1', 'n2', 'n3'])], new Set(['n2', 'n3']), (node) =>
+      node === 'n3' ? { lastSeq: 10, commitSeq: 10 } : undefined,
+    );
+    expect(entries[0]!.data).toMatchObject({ chain: ['n1', 'n3', 'n2'] });
   });
 });

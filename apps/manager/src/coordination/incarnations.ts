@@ -18,42 +18,76 @@ export function isRestart(known: NodeInfo | undefined, registration: NodeRegistr
  * old process gone, so this needs no wait for its lease. Journaled with the registration in one
  * append, so a leader that dies in between leaves neither half.
  */
+/** Where a member's log of a shard ends, as it reports it. */
+export interface LogEnd {
+  lastSeq: number;
+  commitSeq: number;
+}
+
 export function reenterRestarted(
   shards: Iterable<Shard>,
   restarted: ReadonlySet<string>,
-  logEnd: (node: string, shard: number) => number | undefined = () => undefined,
+  logEnd: (node: string, shard: number) => LogEnd | undefined = () => undefined,
 ): MetadataEntry[] {
   const entries: MetadataEntry[] = [];
   for (const shard of shards) {
     if (!shard.chain.some((id) => restarted.has(id))) continue;
-    // Several restarted together (say every member, after a power cut): the longest log first, so
-    // no head holds fewer entries than its successors; an unknown log end goes last.
-    const end = (id: string) => logEnd(id, shard.id) ?? -1;
-    const chain = [
-      ...shard.chain.filter((id) => !restarted.has(id)),
-      ...shard.chain.filter((id) => restarted.has(id)).sort((a, b) => end(b) - end(a)),
-    ];
     entries.push({
       type: 'shard.reconfigured',
-      data: { id: shard.id, term: shard.term + 1, chain, status: 'Reconfiguring' },
+      data: {
+        id: shard.id,
+        term: shard.term + 1,
+        chain: reentryOrder(shard, restarted, logEnd),
+        status: 'Reconfiguring',
+      },
     });
   }
   return entries;
 }
 
 /**
- * The log end (`lastSeq`) of every shard a restarted node holds, as it reports it: reliable, since a
- * restarted replica writes nothing until it is re-entered. A node that does not answer has none.
+ * The members in re-entry order: first those holding every entry known committed anywhere (a
+ * member that did not restart and did not answer is assumed to: it was serving), the others after,
+ * and restarted ones, longest log first, behind the members that did not restart within each group.
+ * So after restarts that came one by one (say every member after a power cut, re-registering in
+ * turn), the head is never a member that lost entries its successors committed.
  */
-export async function restartedLogEnds(
-  restarted: { id: string; address: string }[],
+function reentryOrder(
+  shard: Shard,
+  restarted: ReadonlySet<string>,
+  logEnd: (node: string, shard: number) => LogEnd | undefined,
+): string[] {
+  const end = (id: string) => logEnd(id, shard.id);
+  const committed = Math.max(0, ...shard.chain.map((id) => end(id)?.commitSeq ?? 0));
+  const complete = (id: string) => {
+    const known = end(id);
+    return known === undefined ? !restarted.has(id) : known.lastSeq >= committed;
+  };
+  const longestFirst = (a: string, b: string) => (end(b)?.lastSeq ?? -1) - (end(a)?.lastSeq ?? -1);
+  const ordered = [
+    ...shard.chain.filter((id) => !restarted.has(id)),
+    ...shard.chain.filter((id) => restarted.has(id)).sort(longestFirst),
+  ];
+  return [...ordered.filter(complete), ...ordered.filter((id) => !complete(id)).sort(longestFirst)];
+}
+
+/**
+ * The log ends of every shard each node holds, as it reports it (a restarted replica writes nothing
+ * until it is re-entered, so its answer stays true). A node that does not answer has none.
+ */
+export async function memberLogEnds(
+  members: { id: string; address: string }[],
   status: (address: string) => Promise<NodeStatus>,
-): Promise<Map<string, Map<number, number>>> {
-  const ends = new Map<string, Map<number, number>>();
+): Promise<Map<string, Map<number, LogEnd>>> {
+  const ends = new Map<string, Map<number, LogEnd>>();
   await Promise.all(
-    restarted.map(async ({ id, address }) => {
+    members.map(async ({ id, address }) => {
       const answer = await status(address).catch(() => undefined);
-      if (answer !== undefined) ends.set(id, new Map(answer.shards.map((s) => [s.shard, s.lastSeq])));
+      if (answer !== undefined)
+        ends.set(
+          id,
+          new Map(answer.shards.map((s) => [s.shard, { lastSeq: s.lastSeq, commitSeq: s.commitSeq }])),
+        );
     }),
   );
   return ends;
