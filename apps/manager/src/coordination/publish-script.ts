@@ -1,3 +1,4 @@
+import { FENCE_CHECK_LUA } from '../journal/lua-scripts.js';
 import type { LuaScript } from '../journal/redis-script.js';
 
 /**
@@ -17,18 +18,7 @@ export const publishScript: LuaScript = {
   name: 'starPublishShardConfig',
   keys: 3,
   lua: `#!lua
-local token = tonumber(ARGV[1])
-local holder = 'none'
-local raw = redis.call('GET', KEYS[1])
-if raw then
-  local ok, record = pcall(cjson.decode, raw)
-  if ok and type(record) == 'table' and type(record.token) == 'number' then holder = record.token end
-end
-local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
-if token == nil or holder ~= token or fence ~= token then
-  return redis.error_reply('FENCED ' .. ARGV[1] .. ' ' .. tostring(holder) .. ' ' .. tostring(fence))
-end
-local term = tonumber(ARGV[2])
+${FENCE_CHECK_LUA}local term = tonumber(ARGV[2])
 local stored = redis.call('GET', KEYS[3])
 if stored then
   local ok, config = pcall(cjson.decode, stored)

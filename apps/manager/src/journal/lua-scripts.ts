@@ -13,11 +13,11 @@ import type { LuaScript } from './redis-script.js';
  * ARGV: token, then one JSON entry per element.
  * Reply: the stream ids, in order; or the error `FENCED <token> <leader's token|none> <fence>`.
  */
-export const appendScript: LuaScript = {
-  name: 'starJournalAppend',
-  keys: 3,
-  lua: `#!lua
-local token = tonumber(ARGV[1])
+/**
+ * The fencing check every fenced script starts with (KEYS[1] leader record, KEYS[2] fence counter,
+ * ARGV[1] the caller's token): anything but the current leader's token is refused before any write.
+ */
+export const FENCE_CHECK_LUA = `local token = tonumber(ARGV[1])
 local holder = 'none'
 local raw = redis.call('GET', KEYS[1])
 if raw then
@@ -28,7 +28,13 @@ local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
 if token == nil or holder ~= token or fence ~= token then
   return redis.error_reply('FENCED ' .. ARGV[1] .. ' ' .. tostring(holder) .. ' ' .. tostring(fence))
 end
-local ids = {}
+`;
+
+export const appendScript: LuaScript = {
+  name: 'starJournalAppend',
+  keys: 3,
+  lua: `#!lua
+${FENCE_CHECK_LUA}local ids = {}
 for i = 2, #ARGV do
   ids[i - 1] = redis.call('XADD', KEYS[3], '*', 'e', ARGV[i], 't', ARGV[1])
 end
