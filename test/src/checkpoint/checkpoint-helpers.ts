@@ -1,4 +1,11 @@
-import type { ManagerImageManifest, ShardSnapshotManifest } from '@star/protocol';
+import {
+  ChainKeys,
+  ControlPlaneCodecs,
+  type ManagerImageManifest,
+  type NodeLeaseRecord,
+  type NodeRegistration,
+  type ShardSnapshotManifest,
+} from '@star/protocol';
 import { type StarCluster, waitFor } from '@star/testkit';
 
 export interface ImageListing {
@@ -64,42 +71,70 @@ export async function entriesApplied(cluster: StarCluster, url: string): Promise
 
 /**
  * Makes metadata changes the way nodes make them: announcing (or re-announcing with a changed
- * capacity) in the node registry, with a live lease, which the leader journals as `node.registered`.
- * `count` registrations per round, capacity = round; waits until the leader journaled each round.
+ * capacity) in the node registry, with a lease record, which the leader journals as
+ * `node.registered`. `count` registrations per round, capacity = round; waits until the leader
+ * journaled each round. The virtual nodes never renew, so the leader marks them dead a lease later
+ * (more journal entries) — unless `keepAlive`, which renews their leases until `stop()` is called.
  */
 export async function announceNodes(
   cluster: StarCluster,
-  options: { prefix: string; count: number; rounds: number; firstRound?: number },
-): Promise<void> {
+  options: { prefix: string; count: number; rounds: number; firstRound?: number; keepAlive?: boolean },
+): Promise<{ stop(): Promise<void> }> {
   const redis = cluster.redis.client();
+  const ids = Array.from({ length: options.count }, (_, i) => `${options.prefix}${i}`);
+  let renewal = 0;
+  const renewLeases = async (batch = redis.multi()): Promise<void> => {
+    renewal++;
+    for (const id of ids) {
+      const lease = { incarnation: 'virtual', renewal } satisfies NodeLeaseRecord;
+      batch.set(ChainKeys.nodeLease(id), ControlPlaneCodecs.nodeLease.encode(lease), 'PX', 600_000);
+    }
+    await batch.exec();
+  };
   try {
     const { url } = await cluster.leader();
     const first = options.firstRound ?? 1;
     for (let round = first; round < first + options.rounds; round++) {
       const before = await entriesApplied(cluster, url);
       const batch = redis.multi();
-      for (let i = 0; i < options.count; i++) {
-        const id = `${options.prefix}${i}`;
+      ids.forEach((id, i) => {
         const registration = {
           id,
           address: `127.0.0.1:${20_000 + i}`,
           group: 'virtual',
           capacity: round,
           startedAt: 1,
-        };
-        batch.hset('star:nodes', id, JSON.stringify(registration));
-        batch.set(`star:node:${id}:lease`, 'virtual', 'PX', 600_000);
-      }
-      await batch.exec();
+          incarnation: 'virtual',
+        } satisfies NodeRegistration;
+        batch.hset(ChainKeys.nodeRegistry, id, ControlPlaneCodecs.nodeRegistration.encode(registration));
+      });
+      await renewLeases(batch);
       await waitFor(async () => (await entriesApplied(cluster, url)) >= before + options.count, {
         description: `round ${round} of node announcements journaled`,
         timeoutMs: 30_000,
         intervalMs: 20,
       });
     }
-  } finally {
+  } catch (error) {
     redis.disconnect();
+    throw error;
   }
+  if (options.keepAlive !== true) {
+    redis.disconnect();
+    return { stop: async () => {} };
+  }
+  // A quarter lease apart, so the leader always sees a renewal within its lease plus margin.
+  let renewing = Promise.resolve();
+  const timer = setInterval(() => {
+    renewing = renewing.then(renewLeases).catch(() => {});
+  }, 250);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await renewing;
+      redis.disconnect();
+    },
+  };
 }
 
 /** The value of one Prometheus series at `url/metrics` (0 when absent). */

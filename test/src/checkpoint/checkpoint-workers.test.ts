@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LinkClient } from '@star/core';
 import { ChainMethods, CheckpointQueues, LinkDefaults } from '@star/protocol';
 import { type RunningService, StarCluster, waitFor } from '@star/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { announceNodes, images, job, metric, snapshots, waitForJob } from './checkpoint-helpers.js';
 
 let cluster: StarCluster;
@@ -79,7 +79,14 @@ describe('checkpointer pool', () => {
   it('a worker killed mid-job: another retries it, one valid image, no duplicates, nothing half-written under the final name', async () => {
     const { url } = await cluster.leader();
     // A state big enough that writing its image at 40 kB/s takes a few seconds.
-    await announceNodes(cluster, { prefix: 'big-node-with-a-long-name-', count: 1_000, rounds: 1 });
+    // Kept renewing: dead marks would move the journal on and make the last request a new image.
+    const virtualNodes = await announceNodes(cluster, {
+      prefix: 'big-node-with-a-long-name-',
+      count: 1_000,
+      rounds: 1,
+      keepAlive: true,
+    });
+    onTestFinished(() => virtualNodes.stop());
     const requested = await cluster.api<{ journalId: string; job: { id: string } }>(
       url,
       'POST',
