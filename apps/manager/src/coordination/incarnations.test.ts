@@ -2,8 +2,8 @@ import type { NodeInfo, NodeRegistration, Shard } from '@star/protocol';
 import { describe, expect, it } from 'vitest';
 import { isRestart, memberLogEnds, reenterRestarted } from './incarnations.js';
 
-function shard(id: number, term: number, chain: string[]): Shard {
-  return { id, namespace: 'ns', hashRange: { min: 0, max: 1 }, term, chain, status: 'SteadyState' };
+function shard(id: number, term: number, chain: string[], status: Shard['status'] = 'SteadyState'): Shard {
+  return { id, namespace: 'ns', hashRange: { min: 0, max: 1 }, term, chain, status };
 }
 
 const known: NodeInfo = {
@@ -31,19 +31,23 @@ describe('incarnations', () => {
     expect(isRestart(undefined, registration)).toBe(false);
   });
 
-  it('re-enters restarted nodes at the tail of every chain holding them, with one term bump per shard', () => {
+  it('re-enters restarted nodes at the tail of every chain holding them, with one term bump per shard, status kept', () => {
     const entries = reenterRestarted(
-      [shard(1, 4, ['n1', 'n2', 'n3']), shard(2, 7, ['n2', 'n3', 'n1']), shard(3, 2, ['n2', 'n4'])],
+      [
+        shard(1, 4, ['n1', 'n2', 'n3']),
+        shard(2, 7, ['n2', 'n1'], 'Reconfiguring'),
+        shard(3, 2, ['n2', 'n4']),
+      ],
       new Set(['n1']),
     );
     expect(entries).toEqual([
       {
         type: 'shard.reconfigured',
-        data: { id: 1, term: 5, chain: ['n2', 'n3', 'n1'], status: 'Reconfiguring' },
+        data: { id: 1, term: 5, chain: ['n2', 'n3', 'n1'], status: 'SteadyState' },
       },
       {
         type: 'shard.reconfigured',
-        data: { id: 2, term: 8, chain: ['n2', 'n3', 'n1'], status: 'Reconfiguring' },
+        data: { id: 2, term: 8, chain: ['n2', 'n1'], status: 'Reconfiguring' },
       },
     ]);
   });
@@ -53,7 +57,7 @@ describe('incarnations', () => {
     expect(entries).toEqual([
       {
         type: 'shard.reconfigured',
-        data: { id: 1, term: 5, chain: ['n3', 'n1', 'n2'], status: 'Reconfiguring' },
+        data: { id: 1, term: 5, chain: ['n3', 'n1', 'n2'], status: 'SteadyState' },
       },
     ]);
   });

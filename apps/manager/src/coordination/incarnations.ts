@@ -38,7 +38,8 @@ export function reenterRestarted(
         id: shard.id,
         term: shard.term + 1,
         chain: reentryOrder(shard, restarted, logEnd),
-        status: 'Reconfiguring',
+        // A reorder of the same members: a full chain stays in steady state, a short one does not.
+        status: shard.status,
       },
     });
   }
