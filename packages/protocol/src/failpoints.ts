@@ -6,7 +6,8 @@
  * misspelt name is refused instead of silently never firing.
  */
 export const FailpointNames = {
-  'manager.after-journal-append': 'leader: a reconfiguration is journaled, nothing published yet',
+  'manager.after-journal-append':
+    'leader: a change is journaled (a reconfiguration, a namespace created or deleted), nothing published yet',
   'manager.before-publish': 'leader: about to publish a journaled chain (config key not written)',
   'manager.after-config-write': 'leader: config key written, no node told yet',
   'manager.before-configure': 'leader: before one configure call (tag: the node id)',

@@ -126,7 +126,7 @@ export async function announceNodes(
   // A quarter lease apart, so the leader always sees a renewal within its lease plus margin.
   let renewing = Promise.resolve();
   const timer = setInterval(() => {
-    renewing = renewing.then(renewLeases).catch(() => {});
+    renewing = renewing.then(() => renewLeases()).catch(() => {});
   }, 250);
   return {
     async stop() {

@@ -163,6 +163,7 @@ export class Coordinator {
       const shards = this.#store.state.shardsOf(name);
       if (!this.#store.state.namespaces.has(name)) throw new StarError('NotFound', `no namespace ${name}`);
       await this.#commit([{ type: 'namespace.deleted', data: { name } }]);
+      await failpoint('manager.after-journal-append');
       for (const shard of shards) await this.#publisher.remove(shard.id);
     });
   }

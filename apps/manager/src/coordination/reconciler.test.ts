@@ -137,3 +137,18 @@ describe('Reconciler', () => {
     ]);
   });
 });
+
+describe('Reconciler, deleted shards', () => {
+  it('removes config keys of shards the journal deleted, once, and keeps the live ones', async () => {
+    const reconciler = new Reconciler({ redis, publisher, logger, patienceMs: 60_000 });
+    const state = stateWith(shard(9, 1, ['a']));
+    state.nextShardId = 10;
+    // Keys the tests above published for shards this state does not have.
+    for (let id = 1; id < 7; id++) await redis.del(ChainKeys.shardConfig(id));
+    for (const id of [7, 8]) await redis.set(ChainKeys.shardConfig(id), '{"left":"by a dead leader"}');
+    expect(await reconciler.reconcile(state)).toMatchObject({ removed: 2 });
+    expect(await redis.exists(ChainKeys.shardConfig(7), ChainKeys.shardConfig(8))).toBe(0);
+    expect(await publishedTerm(9)).toBe(1);
+    expect(await reconciler.reconcile(state)).toMatchObject({ removed: 0 });
+  });
+});

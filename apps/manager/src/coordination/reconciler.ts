@@ -15,6 +15,8 @@ import type { ChainPublisher } from './chain-publisher.js';
 /** What one pass did, for logs and tests. */
 export interface ReconcilePass {
   republished: number;
+  /** Config keys of deleted shards removed (a leader died between the delete's journal entry and the key removal). */
+  removed: number;
   retold: number;
   /** Term bumps to journal: shards whose published member addresses are out of date. */
   entries: MetadataEntry[];
@@ -32,7 +34,8 @@ export interface ReconcilePass {
  * - a reporting member whose report lags the key's term for longer than `patienceMs` (a renewal
  *   or two normally closes the gap on its own): `node.configure` it again with the key's config.
  * Members with no report or no lease key (dead, or not started) are not dialed: a dead node costs
- * no timeout here.
+ * no timeout here. And a config key left of a deleted shard is removed (shard ids are never reused,
+ * so removing one is right whoever leads).
  */
 export class Reconciler {
   readonly #redis: Redis;
@@ -41,6 +44,8 @@ export class Reconciler {
   readonly #patienceMs: number;
   /** `shard:node` → when its report was first seen lagging. */
   readonly #laggingSince = new Map<string, number>();
+  /** Ids of deleted shards whose config key this leader has seen gone: not looked at again. */
+  readonly #sweptDeleted = new Set<number>();
 
   constructor(params: { redis: Redis; publisher: ChainPublisher; logger: Logger; patienceMs: number }) {
     this.#redis = params.redis;
@@ -52,10 +57,16 @@ export class Reconciler {
   /** Forgets lag observations (a new term of leadership starts from fresh ones). */
   reset(): void {
     this.#laggingSince.clear();
+    this.#sweptDeleted.clear();
   }
 
   async reconcile(state: MetadataState): Promise<ReconcilePass> {
-    const pass: ReconcilePass = { republished: 0, retold: 0, entries: [] };
+    const pass: ReconcilePass = {
+      republished: 0,
+      removed: await this.#removeDeleted(state),
+      retold: 0,
+      entries: [],
+    };
     const shards = [...state.shards.values()];
     if (shards.length === 0) return pass;
     const [published, reports] = await Promise.all([
@@ -101,13 +112,32 @@ export class Reconciler {
       }
     }
     await Promise.all(tells);
-    if (pass.republished + pass.retold + pass.entries.length > 0) {
+    if (pass.republished + pass.removed + pass.retold + pass.entries.length > 0) {
       this.#logger.info(
-        { republished: pass.republished, retold: pass.retold, addressBumps: pass.entries.length },
+        {
+          republished: pass.republished,
+          removed: pass.removed,
+          retold: pass.retold,
+          addressBumps: pass.entries.length,
+        },
         'reconciled',
       );
     }
     return pass;
+  }
+
+  /** Deletes the config keys of shards the journal deleted (ids below `nextShardId` it no longer has). */
+  async #removeDeleted(state: MetadataState): Promise<number> {
+    const ids: number[] = [];
+    for (let id = 1; id < state.nextShardId; id++) {
+      if (!state.shards.has(id) && !this.#sweptDeleted.has(id)) ids.push(id);
+    }
+    if (ids.length === 0) return 0;
+    const raws = await this.#redis.mget(ids.map((id) => ChainKeys.shardConfig(id)));
+    const left = ids.filter((_, i) => raws[i] !== null);
+    if (left.length > 0) await this.#redis.del(...left.map((id) => ChainKeys.shardConfig(id)));
+    for (const id of ids) this.#sweptDeleted.add(id);
+    return left.length;
   }
 
   /** Every shard's published config (undefined when absent or malformed: republished either way). */
