@@ -13,6 +13,8 @@ export interface FaultClusterOptions {
   namespace: string;
   nodeLeaseMs: number;
   managerLeaseMs: number;
+  /** Runs before a node's first start, with its data dir (say to mount a tmpfs there). */
+  prepareDataDir?: (id: string, dataDir: string) => void;
 }
 
 /** The proxies one node is reached through and reaches Redis through. */
@@ -89,6 +91,7 @@ export class FaultCluster {
     const inbound = await TcpProxy.start({ target: { port }, name: `${id}-inbound` });
     const redis = await TcpProxy.start({ target: { port: this.cluster.redis.port }, name: `${id}-redis` });
     this.proxies.set(id, { inbound, redis });
+    this.options.prepareDataDir?.(id, this.dataDirOf(id));
     await this.cluster.startNode(id, { env: this.#nodeEnv(id), port });
   }
 

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type CheckResult, checkHistory, findRepoRoot, formatCheckResult, sleep } from '@star/testkit';
+import { diskFaultDirs } from './disk-nemeses.js';
 import { FaultCluster } from './fault-cluster.js';
 import { FaultTimeline } from './fault-timeline.js';
 import { checkFinalState, type LostWrite } from './final-state.js';
@@ -97,7 +98,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   const timeline = new FaultTimeline();
   const problems: string[] = [];
   const keys = Array.from({ length: settings.keys }, (_, i) => `k${i}`);
-  const faults = await FaultCluster.start(settings);
+  const faults = await FaultCluster.start({ ...settings, prepareDataDir: diskFaultDirs.prepareDataDir });
   let workload: RegisterWorkload | undefined;
   let setWorkload: SetWorkload | undefined;
   try {
@@ -218,6 +219,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   } finally {
     workload?.close();
     setWorkload?.close();
+    diskFaultDirs.unmountAll();
     await faults.stop();
     if (previousLogDir === undefined) delete process.env.STAR_LOG_DIR;
     else process.env.STAR_LOG_DIR = previousLogDir;

@@ -1,4 +1,5 @@
 import { sleep, waitFor } from '@star/testkit';
+import { diskNemeses } from './disk-nemeses.js';
 import { failpointNemeses } from './failpoint-nemeses.js';
 import type { FaultCluster } from './fault-cluster.js';
 import type { FaultTimeline } from './fault-timeline.js';
@@ -285,4 +286,5 @@ export const nemeses: Nemesis[] = [
   checkpointerKill,
   rollingRestart,
   ...failpointNemeses,
+  ...diskNemeses,
 ];

@@ -11,8 +11,11 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-/** Every tmpfs this helper mounts names this as its source, so leftovers of a crashed run are found. */
-const SOURCE = 'star-tmpfs';
+/**
+ * Every tmpfs this helper mounts names `star-tmpfs-<pid of the mounting process>` as its source, so
+ * leftovers of a crashed run are found, and mounts of a run still going on elsewhere are left alone.
+ */
+const SOURCE_PREFIX = 'star-tmpfs-';
 const FILLER = '.star-disk-filler';
 
 /**
@@ -28,15 +31,30 @@ export function canMountTmpfs(what: string): boolean {
   return false;
 }
 
-/** Unmounts every tmpfs a crashed earlier run left behind (found by its source name in /proc/mounts). */
+/** Unmounts every tmpfs a crashed earlier run left behind (its source names a process that is gone). */
 export function cleanupStaleTmpfs(): string[] {
   const stale = readFileSync('/proc/mounts', 'utf8')
     .split('\n')
     .map((line) => line.split(' '))
-    .filter(([source, , type]) => source === SOURCE && type === 'tmpfs')
+    .filter(
+      ([source, , type]) =>
+        type === 'tmpfs' &&
+        source?.startsWith(SOURCE_PREFIX) &&
+        !isAlive(Number(source.slice(SOURCE_PREFIX.length))),
+    )
     .map(([, target]) => target!.replace(/\\040/g, ' '));
   for (const target of stale) execFileSync('umount', ['-l', target]);
   return stale;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -53,7 +71,14 @@ export class SizedTmpfs {
 
   static mount(dir: string, sizeBytes: number): SizedTmpfs {
     mkdirSync(dir, { recursive: true });
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes},mode=0755`, SOURCE, dir]);
+    execFileSync('mount', [
+      '-t',
+      'tmpfs',
+      '-o',
+      `size=${sizeBytes},mode=0755`,
+      `${SOURCE_PREFIX}${process.pid}`,
+      dir,
+    ]);
     return new SizedTmpfs(dir);
   }
 
