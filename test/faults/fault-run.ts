@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type CheckResult, checkHistory, findRepoRoot, formatCheckResult, sleep } from '@star/testkit';
+import { clockFaults } from './clock-nemeses.js';
 import { diskFaultDirs } from './disk-nemeses.js';
 import { FaultCluster } from './fault-cluster.js';
 import { FaultTimeline } from './fault-timeline.js';
@@ -98,7 +99,12 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   const timeline = new FaultTimeline();
   const problems: string[] = [];
   const keys = Array.from({ length: settings.keys }, (_, i) => `k${i}`);
-  const faults = await FaultCluster.start({ ...settings, prepareDataDir: diskFaultDirs.prepareDataDir });
+  const clockEnv = clockFaults.clusterEnv();
+  const faults = await FaultCluster.start({
+    ...settings,
+    prepareDataDir: diskFaultDirs.prepareDataDir,
+    ...(clockEnv && { env: clockEnv }),
+  });
   let workload: RegisterWorkload | undefined;
   let setWorkload: SetWorkload | undefined;
   try {
@@ -221,6 +227,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     setWorkload?.close();
     diskFaultDirs.unmountAll();
     await faults.stop();
+    clockFaults.close();
     if (previousLogDir === undefined) delete process.env.STAR_LOG_DIR;
     else process.env.STAR_LOG_DIR = previousLogDir;
   }

@@ -1,4 +1,5 @@
 import { sleep, waitFor } from '@star/testkit';
+import { clockNemeses } from './clock-nemeses.js';
 import { diskNemeses } from './disk-nemeses.js';
 import { failpointNemeses } from './failpoint-nemeses.js';
 import type { FaultCluster } from './fault-cluster.js';
@@ -287,4 +288,5 @@ export const nemeses: Nemesis[] = [
   rollingRestart,
   ...failpointNemeses,
   ...diskNemeses,
+  ...clockNemeses,
 ];
