@@ -21,10 +21,18 @@ function findLibrary(): string | undefined {
 export function ensureLibfaketime(what: string): string | undefined {
   let library = findLibrary();
   if (library === undefined && process.getuid?.() === 0) {
-    try {
+    const install = () =>
       execFileSync('apt-get', ['install', '-y', '-q', 'faketime'], { stdio: 'ignore', timeout: 180_000 });
+    try {
+      install();
     } catch {
-      // Reported below as missing.
+      try {
+        // The package lists may be missing (a fresh image): fetch them once, then try again.
+        execFileSync('apt-get', ['update', '-q'], { stdio: 'ignore', timeout: 180_000 });
+        install();
+      } catch {
+        // Reported below as missing.
+      }
     }
     library = findLibrary();
   }
