@@ -13,6 +13,10 @@ export interface FaultClusterOptions {
   namespace: string;
   nodeLeaseMs: number;
   managerLeaseMs: number;
+  /** Extra environment (say a fake clock's): of every service, and of one node on top. */
+  env?: { services?: Record<string, string>; node?: (id: string) => Record<string, string> };
+  /** Runs before a node's first start, with its data dir (say to mount a tmpfs there). */
+  prepareDataDir?: (id: string, dataDir: string) => void;
 }
 
 /** The proxies one node is reached through and reaches Redis through. */
@@ -59,6 +63,7 @@ export class FaultCluster {
       nodeLeaseMs: options.nodeLeaseMs,
       managerLeaseMs: options.managerLeaseMs,
       env: {
+        ...options.env?.services,
         // A short job lock so a killed checkpointer's job is taken over within seconds, and paced
         // snapshot writes so a job is still running when the nemesis kills its worker.
         STAR_LOCK_DURATION_MS: '1500',
@@ -89,6 +94,7 @@ export class FaultCluster {
     const inbound = await TcpProxy.start({ target: { port }, name: `${id}-inbound` });
     const redis = await TcpProxy.start({ target: { port: this.cluster.redis.port }, name: `${id}-redis` });
     this.proxies.set(id, { inbound, redis });
+    this.options.prepareDataDir?.(id, this.dataDirOf(id));
     await this.cluster.startNode(id, { env: this.#nodeEnv(id), port });
   }
 
@@ -97,6 +103,7 @@ export class FaultCluster {
     return {
       STAR_REDIS_URL: `redis://${proxies.redis.address}`,
       STAR_ADVERTISE_ADDRESS: proxies.inbound.address,
+      ...this.options.env?.node?.(id),
     };
   }
 

@@ -2,6 +2,8 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type CheckResult, checkHistory, findRepoRoot, formatCheckResult, sleep } from '@star/testkit';
+import { clockFaults } from './clock-nemeses.js';
+import { diskFaultDirs } from './disk-nemeses.js';
 import { FaultCluster } from './fault-cluster.js';
 import { FaultTimeline } from './fault-timeline.js';
 import { checkFinalState, type LostWrite } from './final-state.js';
@@ -10,6 +12,8 @@ import { checkOutages } from './outage-checks.js';
 import { Random } from './random.js';
 import { RegisterWorkload } from './register-workload.js';
 import { formatSummary, type RunSummary, summarize } from './run-summary.js';
+import { formatSetCheck, type SetCheckResult } from './set-check.js';
+import { SetWorkload } from './set-workload.js';
 
 export type ScheduleName = 'short' | 'long';
 
@@ -29,6 +33,8 @@ export interface FaultRunResult {
   summary: RunSummary;
   check: CheckResult;
   lostWrites: LostWrite[];
+  /** The set workload's verdict (listing completeness): a violation is also in `problems`. */
+  set: SetCheckResult;
   /** Broken rules other than linearizability and lost writes (outages, recovery), in words. */
   problems: string[];
 }
@@ -49,6 +55,9 @@ const settings = {
   /** The heal bound: chains whole and heads even within this long after a fault ends. */
   healTimeoutMs: 60_000,
 };
+
+/** The set workload beside the register workload (`set-workload.ts`). */
+const setSettings = { prefix: 'set/', inserters: 4, insertPauseMs: 40, listPauseMs: 500, pageSize: 500 };
 
 /** Run folders kept under the reports dir; older ones are removed. */
 const keptRuns = 10;
@@ -90,8 +99,14 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   const timeline = new FaultTimeline();
   const problems: string[] = [];
   const keys = Array.from({ length: settings.keys }, (_, i) => `k${i}`);
-  const faults = await FaultCluster.start(settings);
+  const clockEnv = clockFaults.clusterEnv();
+  const faults = await FaultCluster.start({
+    ...settings,
+    prepareDataDir: diskFaultDirs.prepareDataDir,
+    ...(clockEnv && { env: clockEnv }),
+  });
   let workload: RegisterWorkload | undefined;
+  let setWorkload: SetWorkload | undefined;
   try {
     workload = new RegisterWorkload({
       namespace: settings.namespace,
@@ -104,6 +119,20 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     });
     await workload.start();
     timeline.record('workload', 'start', `${settings.clients} clients on ${settings.keys} keys`);
+    setWorkload = new SetWorkload({
+      ...setSettings,
+      namespace: settings.namespace,
+      managers: faults.cluster.managerUrls,
+      gatewayUrl: faults.gateway.url,
+      apiKey: faults.cluster.adminKey,
+      clusterSecret: faults.clusterSecret,
+    });
+    await setWorkload.start();
+    timeline.record(
+      'set-workload',
+      'start',
+      `${setSettings.inserters} inserters under ${setSettings.prefix}, 2 listers`,
+    );
     await sleep(settings.warmupMs);
 
     const context = { faults, timeline, random, leaseMs: settings.nodeLeaseMs };
@@ -133,6 +162,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     }
 
     await workload.stop();
+    await setWorkload.stop();
     timeline.record('workload', 'stop');
     // A run that broke off on an unhealed fault still reads what it can and writes its folder: the
     // history and the lost-write check are the evidence of what the fault did.
@@ -156,6 +186,8 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       problems.push(`final: the final reads failed: ${(error as Error).message}`);
     }
 
+    const set = await finalSetCheck(setWorkload, timeline, problems);
+
     const ops = workload.history.operations();
     const outages = checkOutages(ops, workload.notes, timeline.windows, {
       leaseMs: settings.nodeLeaseMs,
@@ -174,7 +206,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       lostWrites: final.lost,
       problems,
       findings: outages.findings,
-      errorCounts: workload.errorCounts,
+      errorCounts: new Map([...workload.errorCounts, ...setWorkload.errorCounts]),
       elapsedMs: performance.now() - started,
       dir,
       via: workload.via,
@@ -185,16 +217,40 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       join(dir, 'verdict.json'),
       `${JSON.stringify({ ...summary, lostWrites: final.lost, checker: { ...check, failures: check.failures.map((f) => ({ key: f.key, explanation: f.explanation })) } }, null, 2)}\n`,
     );
-    const text = `${formatSummary(summary)}${check.verdict === 'linearizable' ? '' : `\n${formatCheckResult(check)}\n`}`;
+    writeFileSync(join(dir, 'set-verdict.json'), `${JSON.stringify(set, null, 2)}\n`);
+    const text = `${formatSummary(summary)}${formatSetCheck(set)}\n${check.verdict === 'linearizable' ? '' : `\n${formatCheckResult(check)}\n`}`;
     writeFileSync(join(dir, 'summary.txt'), text);
     console.info(text);
-    return { dir, summary, check, lostWrites: final.lost, problems };
+    return { dir, summary, check, lostWrites: final.lost, set, problems };
   } finally {
     workload?.close();
+    setWorkload?.close();
+    diskFaultDirs.unmountAll();
     await faults.stop();
+    clockFaults.close();
     if (previousLogDir === undefined) delete process.env.STAR_LOG_DIR;
     else process.env.STAR_LOG_DIR = previousLogDir;
   }
+}
+
+/** The set workload's final listings and its check; a violation or no final listing is a problem. */
+async function finalSetCheck(
+  workload: SetWorkload,
+  timeline: FaultTimeline,
+  problems: string[],
+): Promise<SetCheckResult> {
+  await workload.listFinal();
+  const set = workload.check();
+  timeline.record('final', 'set-check', formatSetCheck(set).split('\n')[0]);
+  if (set.listings.final === 0) problems.push('set workload: no final listing succeeded');
+  if (!set.valid)
+    problems.push(
+      `set workload: ${set.violationCount} violations (${set.violations
+        .slice(0, 3)
+        .map((v) => `${v.rule} ${v.key}`)
+        .join(', ')})`,
+    );
+  return set;
 }
 
 function pruneOldRuns(reportsDir: string): void {

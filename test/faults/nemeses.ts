@@ -1,4 +1,6 @@
 import { sleep, waitFor } from '@star/testkit';
+import { clockNemeses } from './clock-nemeses.js';
+import { diskNemeses } from './disk-nemeses.js';
 import { failpointNemeses } from './failpoint-nemeses.js';
 import type { FaultCluster } from './fault-cluster.js';
 import type { FaultTimeline } from './fault-timeline.js';
@@ -285,4 +287,6 @@ export const nemeses: Nemesis[] = [
   checkpointerKill,
   rollingRestart,
   ...failpointNemeses,
+  ...diskNemeses,
+  ...clockNemeses,
 ];

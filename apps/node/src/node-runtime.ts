@@ -21,6 +21,7 @@ import { createNodeMetrics } from './metrics/node-metrics.js';
 import type { NodeSettings } from './node-settings.js';
 import { ShardDirectory } from './storage/shard-directory.js';
 import { ShardSnapshotter } from './storage/shard-snapshot.js';
+import { StorageHealth } from './storage/storage-health.js';
 
 /**
  * Wires a chain node: shard stores in the data dir, the replicas over them, the read lease, links
@@ -56,7 +57,11 @@ export async function wireNode({
 }: ServiceContext<ServiceConfig & NodeSettings>): Promise<void> {
   const nodeId = config.nodeId ?? service.instanceId;
   const logger = service.logger.child({ node: nodeId });
-  const directory = new ShardDirectory(config.dataDir, { synchronous: config.synchronous });
+  const storage = new StorageHealth({ dataDir: config.dataDir, logger });
+  const directory = new ShardDirectory(config.dataDir, {
+    synchronous: config.synchronous,
+    onDiskFull: (error) => storage.markFull(error),
+  });
   let replicas: ReplicaSet | undefined;
   const metrics = createNodeMetrics(service.metrics, () => replicas);
 
@@ -71,6 +76,7 @@ export async function wireNode({
       await replicas?.revalidate();
       reporter.report(replicas);
     },
+    canRenew: () => !storage.full,
   });
   const fetchConfig = async (shard: number): Promise<ChainConfig | undefined> => {
     const key = ChainKeys.shardConfig(shard);
@@ -98,6 +104,7 @@ export async function wireNode({
       fetchConfig,
       metrics,
       maxValueBytes: config.maxValueBytes,
+      storageFull: () => storage.full,
     },
     openStore: (shard) => directory.open(shard),
     existing: directory.list(),
@@ -121,7 +128,7 @@ export async function wireNode({
     link: { maxFrameBytes: config.maxValueBytes + 64 * 1024, pingIntervalMs: PEER_PING_MS },
   });
   mountStatus(service.app, status);
-  service.addHealthCheck('storage', () => ({ shards: replicas.size }));
+  service.addHealthCheck('storage', () => ({ shards: replicas.size, full: storage.full }));
   service.addHealthCheck('lease', () => ({ validForMs: Math.round(lease.validForMs()) }));
   lease.start();
   retention.start();
@@ -130,5 +137,6 @@ export async function wireNode({
   service.onShutdown('snapshots', () => snapshotter.close());
   service.onShutdown('peers', () => peers.closeAll());
   service.onShutdown('lease', () => lease.stop());
+  service.onShutdown('storage-health', () => storage.stop());
   logger.info({ dataDir: config.dataDir, shards: replicas.size }, 'node storage opened');
 }

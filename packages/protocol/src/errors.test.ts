@@ -30,7 +30,15 @@ describe('StarError', () => {
       .map(([k]) => k)
       .sort();
     expect(retryable).toEqual(
-      ['LinkClosed', 'MisdirectedRequest', 'Overloaded', 'StaleTerm', 'Timeout', 'Unavailable'].sort(),
+      [
+        'InsufficientStorage',
+        'LinkClosed',
+        'MisdirectedRequest',
+        'Overloaded',
+        'StaleTerm',
+        'Timeout',
+        'Unavailable',
+      ].sort(),
     );
   });
 });

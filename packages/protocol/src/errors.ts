@@ -19,6 +19,11 @@ export const ErrorCodes = {
   Unavailable: { status: 503, retryable: true },
   Overloaded: { status: 503, retryable: true },
   Timeout: { status: 504, retryable: true },
+  /**
+   * The node cannot persist (its disk is full): nothing of the request was stored. Retryable: the
+   * node stops renewing its lease, so the manager chains around it and a retry reaches a new head.
+   */
+  InsufficientStorage: { status: 507, retryable: true },
   /** Transport level: the link closed before the request got its answer. */
   LinkClosed: { status: 503, retryable: true },
   /** Transport level: the peer sent bytes that do not decode to a frame. */

@@ -3,7 +3,9 @@ export { type RunningService, startService } from './cluster/service-launcher.js
 export { StarCluster, type StarClusterOptions } from './cluster/star-cluster.js';
 export { MARIADB_INSTALL_HINT, type MariadbServer, startMariadb } from './databases/mariadb-server.js';
 export { POSTGRES_INSTALL_HINT, type PostgresServer, startPostgres } from './databases/postgres-server.js';
+export { ensureLibfaketime, FakeClock } from './faults/fake-clock.js';
 export { cutWalFrames, type WalCut } from './faults/power-loss.js';
+export { canMountTmpfs, cleanupStaleTmpfs, SizedTmpfs } from './faults/tmpfs.js';
 export { freePort, type GetPortOptions } from './free-port.js';
 export { waitForHealth } from './health.js';
 export * from './linearizability/index.js';

@@ -31,6 +31,13 @@ export class CommitWaiters {
     for (const waiter of this.#waiters.splice(0, count)) waiter.resolve();
   }
 
+  /** Rejects the waiters on seqs above `seq` (seqs that will be assigned again), keeps the others. */
+  rejectAbove(seq: number, error: StarError): void {
+    let keep = this.#waiters.length;
+    while (keep > 0 && this.#waiters[keep - 1]!.seq > seq) keep--;
+    for (const waiter of this.#waiters.splice(keep)) waiter.reject(error);
+  }
+
   rejectAll(error: StarError): void {
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
   }

@@ -70,6 +70,13 @@ export class DirtyVersions {
   }
 
   /** Removes and returns the entries with seq <= `seq` (they just committed). */
+  /** The entries with seq <= `seq`, oldest first, left in place (a commit that may still fail). */
+  peekUpTo(seq: number): LogEntry[] {
+    let count = 0;
+    while (count < this.#entries.length && this.#entries[count]!.seq <= seq) count++;
+    return this.#entries.slice(0, count);
+  }
+
   takeUpTo(seq: number): LogEntry[] {
     let count = 0;
     while (count < this.#entries.length && this.#entries[count]!.seq <= seq) count++;

@@ -90,6 +90,9 @@ export class HeadSequencer {
   async #write(request: WriteRequest): Promise<WriteResult> {
     for (;;) {
       this.#checkHead();
+      // A head that cannot persist takes no new write: it would only fail at the append.
+      if (this.#replica.storageFull)
+        throw new StarError('InsufficientStorage', `this node cannot persist: its data directory is full`);
       const current = this.#newest(request.key);
       const refusal = conditionFailure(request, current);
       if (refusal === undefined) break;
@@ -187,6 +190,14 @@ export class HeadSequencer {
     try {
       this.#replica.appendDurably(batch);
     } catch (error) {
+      const starError = StarError.from(error);
+      if (starError.code === 'InsufficientStorage') {
+        // Out of space: SQLite rolled the batch back, so it is nowhere (not in the log, never sent
+        // on). Its writers fail with the typed error and its seqs are free again for later writes.
+        this.#assignedSeq = this.#replica.lastSeq;
+        this.#replica.rejectUnappended(starError);
+        return;
+      }
       // The seqs are assigned and callers wait on them; a log that cannot take them leaves no safe way on.
       this.#replica.fail(`durable append of seqs ${batch[0]!.seq}..${batch.at(-1)!.seq} failed`, error);
     }

@@ -178,6 +178,39 @@ describe('HeadSequencer across reconfiguration (regression)', () => {
   });
 });
 
+describe('HeadSequencer on a full disk (issue 14)', () => {
+  it('fails the writers of a batch that could not be stored with InsufficientStorage and assigns its seqs again', async () => {
+    let full = false;
+    const replica = newReplica('n1', undefined, { storageFull: () => full });
+    replica.configure(config(1, ['n1']));
+    const store = replica.store;
+    const appendAndCommit = store.appendAndCommit.bind(store);
+    // What the store throws when SQLite reports SQLITE_FULL (it rolled the transaction back).
+    store.appendAndCommit = () => {
+      throw new StarError(
+        'InsufficientStorage',
+        'this node cannot persist shard data: database or disk is full',
+      );
+    };
+    const a = replica.sequencer.write({ op: 'put', shard: 1, key: 'a', value: Buffer.from('1') });
+    const b = replica.sequencer.write({ op: 'put', shard: 1, key: 'b', value: Buffer.from('2') });
+    await expect(a).rejects.toMatchObject({ code: 'InsufficientStorage' });
+    await expect(b).rejects.toMatchObject({ code: 'InsufficientStorage' });
+    expect(replica.lastSeq).toBe(0);
+
+    store.appendAndCommit = appendAndCommit;
+    const c = await replica.sequencer.write({ op: 'put', shard: 1, key: 'c', value: Buffer.from('3') });
+    expect(c.version).toBe(1);
+    expect(replica.store.getCommitted('c')?.version).toBe(1);
+    expect(replica.store.getCommitted('a')).toBeUndefined();
+
+    full = true;
+    await expect(
+      replica.sequencer.write({ op: 'put', shard: 1, key: 'd', value: Buffer.from('4') }),
+    ).rejects.toMatchObject({ code: 'InsufficientStorage' });
+  });
+});
+
 describe('commit knowledge and confirmation across hops (DESIGN §3.13)', () => {
   /** A replica on `network`, reachable from the others there as `${nodeId}:1`. */
   function networked(network: InProcessNetwork, nodeId: string, prepare?: (store: ShardStore) => void) {

@@ -41,6 +41,8 @@ export interface ReplicaContext {
   fetchConfig(shard: number): Promise<ChainConfig | undefined>;
   metrics: ReplicaMetrics;
   maxValueBytes: number;
+  /** Whether the node can persist (storage-health.ts); a full node's head refuses writes. */
+  storageFull?(): boolean;
 }
 
 /** What watchers of a replica hear: commit points as they advance, and role changes. */
@@ -416,9 +418,30 @@ export class ShardReplica {
 
   #commitUpTo(seq: number): void {
     if (seq <= this.commitSeq) return;
-    const entries = this.dirty.takeUpTo(seq);
-    this.store.commit(seq, entries);
+    const entries = this.dirty.peekUpTo(seq);
+    try {
+      this.store.commit(seq, entries);
+    } catch (error) {
+      // Out of space: the commit point stays (nothing applied, nothing acked upstream); the entries
+      // stay dirty and durable in the log, and commit with the next ack once space returns.
+      if (StarError.from(error).code === 'InsufficientStorage') return;
+      throw error;
+    }
+    this.dirty.takeUpTo(seq);
     this.#committed(seq);
+  }
+
+  /** Whether this node can persist now (a full node's head refuses writes). */
+  get storageFull(): boolean {
+    return this.#context.storageFull?.() ?? false;
+  }
+
+  /**
+   * A head's batch that never reached the log (its append failed for want of space): its writers
+   * fail now, with the typed error, before their seqs are assigned again to other writes.
+   */
+  rejectUnappended(error: StarError): void {
+    this.#commitWaiters.rejectAbove(this.lastSeq, error);
   }
 
   /** The commit point reached `seq`: release the writers waiting on it and tell the predecessor. */

@@ -24,6 +24,7 @@ export class ReadLease {
   readonly #options: ReadLeaseOptions;
   readonly #logger: Logger;
   readonly #revalidate: () => Promise<void>;
+  readonly #canRenew: () => boolean;
   #expiresAt = 0;
   #revalidating = false;
   #timer: NodeJS.Timeout | undefined;
@@ -38,6 +39,11 @@ export class ReadLease {
     logger: Logger;
     /** Runs after a lapse, before reads are served again. */
     revalidate: () => Promise<void>;
+    /**
+     * False while the node cannot persist (its disk is full): renewals stop, so the lease lapses
+     * and the manager chains around the node; they resume (after a revalidation) once it is true.
+     */
+    canRenew?: () => boolean;
   }) {
     this.#redis = params.redis;
     this.#key = ChainKeys.nodeLease(params.nodeId);
@@ -45,6 +51,7 @@ export class ReadLease {
     this.#options = params.options;
     this.#logger = params.logger.child({ component: 'lease' });
     this.#revalidate = params.revalidate;
+    this.#canRenew = params.canRenew ?? (() => true);
   }
 
   start(): void {
@@ -64,7 +71,7 @@ export class ReadLease {
   }
 
   async renew(): Promise<void> {
-    if (this.#renewing) return;
+    if (this.#renewing || !this.#canRenew()) return;
     this.#renewing = true;
     const sentAt = performance.now();
     const lapsed = sentAt >= this.#expiresAt;

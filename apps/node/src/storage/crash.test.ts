@@ -23,6 +23,7 @@ const sources = [
   'schema.ts',
   'statements.ts',
   'record-meta-cache.ts',
+  'storage-health.ts',
   'shard-store.ts',
 ];
 const batchSize = 200;

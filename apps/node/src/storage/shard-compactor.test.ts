@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEntry } from '@star/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compactShard } from './shard-compactor.js';
 import { prepareReplicaDatabase, readSnapshotPoint, ShardSnapshotter } from './shard-snapshot.js';
 import { ShardStore } from './shard-store.js';
@@ -88,6 +88,24 @@ describe('compactShard', () => {
 });
 
 describe('shard snapshots on a node', () => {
+  it('keeps a snapshot being read when the wall clock steps forward past the idle expiry', async () => {
+    const { store, dir } = newStore();
+    store.appendAndCommit([put(1, 'a', 1)]);
+    const snapshotter = new ShardSnapshotter(dir);
+    const first = await snapshotter.take(1, store);
+    await snapshotter.read(first.id, 0, 10);
+    // Only the wall clock jumps (an NTP step, a VM resumed): no time passed for anyone reading it.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 60 * 60_000);
+      await snapshotter.take(1, store);
+      await expect(snapshotter.read(first.id, 0, 10)).resolves.toMatchObject({ eof: false });
+    } finally {
+      vi.useRealTimers();
+      snapshotter.close();
+    }
+  });
+
   it('takes an online backup at the commit point and prepares it as a new replica starting after that seq', async () => {
     const { store, dir } = newStore();
     store.appendAndCommit([put(1, 'a', 1), put(2, 'b', 1)]);

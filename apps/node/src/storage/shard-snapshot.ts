@@ -12,6 +12,7 @@ const IDLE_EXPIRY_MS = 10 * 60_000;
 
 interface HeldSnapshot extends SnapshotTaken {
   path: string;
+  /** On the monotonic clock: a wall-clock step must not expire a snapshot being read. */
   touchedAt: number;
 }
 
@@ -46,7 +47,7 @@ export class ShardSnapshotter {
         term,
         bytes: statSync(path).size,
         path,
-        touchedAt: Date.now(),
+        touchedAt: performance.now(),
       };
       this.#held.set(id, taken);
       return { id, shard, seq, term, bytes: taken.bytes };
@@ -60,7 +61,7 @@ export class ShardSnapshotter {
     const held = this.#held.get(id);
     if (held === undefined)
       throw new StarError('NotFound', `no snapshot ${id} is held here (released or expired)`);
-    held.touchedAt = Date.now();
+    held.touchedAt = performance.now();
     const size = Math.max(0, Math.min(length, SnapshotChunkBytes, held.bytes - offset));
     const data = Buffer.alloc(size);
     const handle = await open(held.path, 'r');
@@ -92,7 +93,7 @@ export class ShardSnapshotter {
   }
 
   #expireIdle(): void {
-    const now = Date.now();
+    const now = performance.now();
     for (const [id, held] of this.#held) if (now - held.touchedAt > IDLE_EXPIRY_MS) this.release(id);
   }
 }

@@ -1,11 +1,18 @@
 import { statSync } from 'node:fs';
-import type { ChainConfig, LogEntry, StoredRecord, WriteResult } from '@star/protocol';
+import {
+  type ChainConfig,
+  type LogEntry,
+  StarError,
+  type StoredRecord,
+  type WriteResult,
+} from '@star/protocol';
 import Database from 'better-sqlite3';
 import { prefixEnd } from './key-range.js';
 import { type RecordMeta, RecordMetaCache } from './record-meta-cache.js';
 import { entryParams, type KvRow, rawKvToRecord, rowToEntry, rowToRecord, rowToWriteResult } from './rows.js';
 import { MetaKeys, migrate } from './schema.js';
 import { prepareStatements, type Statements, scanSql } from './statements.js';
+import { isDiskFull } from './storage-health.js';
 
 export interface ShardStoreOptions {
   /** `NORMAL` (default) survives a process crash; `FULL` also a power loss, at an fsync per commit. */
@@ -16,6 +23,11 @@ export interface ShardStoreOptions {
   now?: () => number;
   /** Keys whose committed metadata `getRecordMeta` keeps in memory (default 65,536; 0 turns it off). */
   recordMetaCacheEntries?: number;
+  /**
+   * Told when a write fails for want of space (SQLite's `SQLITE_FULL`); the write then throws
+   * `InsufficientStorage` and, rolled back by SQLite, has changed nothing (see storage-health.ts).
+   */
+  onDiskFull?: (error: unknown) => void;
 }
 
 export interface ScanOptions {
@@ -79,6 +91,7 @@ export class ShardStore {
   readonly #commitFromLogTx: (uptoSeq: number) => void;
   readonly #trimTx: (uptoSeq: number, term: number) => number;
   readonly #readTx: (read: () => void) => void;
+  readonly #onDiskFull: ((error: unknown) => void) | undefined;
 
   static open(path: string, options: ShardStoreOptions = {}): ShardStore {
     const db = new Database(path, { timeout: 5000 });
@@ -106,6 +119,7 @@ export class ShardStore {
     this.path = path;
     this.#db = db;
     this.#now = options.now ?? Date.now;
+    this.#onDiskFull = options.onDiskFull;
     this.#metaCache = new RecordMetaCache(options.recordMetaCacheEntries ?? defaultRecordMetaCacheEntries);
     const stmts = prepareStatements(db);
     this.#stmts = stmts;
@@ -129,33 +143,55 @@ export class ShardStore {
       for (const entry of entries) this.#apply(entry, appliedAt);
       stmts.setMeta.run(MetaKeys.commitSeq, uptoSeq);
     };
-    this.#appendTx = db.transaction(insert);
-    this.#commitTx = db.transaction(apply);
-    this.#appendAndCommitTx = db.transaction((entries: readonly LogEntry[], uptoSeq: number) => {
-      insert(entries);
-      apply(entries, uptoSeq);
-    });
-    this.#commitFromLogTx = db.transaction((uptoSeq: number) => {
-      const appliedAt = this.#now();
-      let seq = this.#commitSeq;
-      while (seq < uptoSeq) {
-        const rows = stmts.readLogRange.all(seq, uptoSeq, commitReadChunk);
-        for (const row of rows) {
-          if (row.seq !== seq + 1) throw new Error(`commitFromLog: the log lacks seq ${seq + 1}`);
-          this.#apply(rowToEntry(row), appliedAt);
-          seq = row.seq;
+    this.#appendTx = this.#guarded(db.transaction(insert));
+    this.#commitTx = this.#guarded(db.transaction(apply));
+    this.#appendAndCommitTx = this.#guarded(
+      db.transaction((entries: readonly LogEntry[], uptoSeq: number) => {
+        insert(entries);
+        apply(entries, uptoSeq);
+      }),
+    );
+    this.#commitFromLogTx = this.#guarded(
+      db.transaction((uptoSeq: number) => {
+        const appliedAt = this.#now();
+        let seq = this.#commitSeq;
+        while (seq < uptoSeq) {
+          const rows = stmts.readLogRange.all(seq, uptoSeq, commitReadChunk);
+          for (const row of rows) {
+            if (row.seq !== seq + 1) throw new Error(`commitFromLog: the log lacks seq ${seq + 1}`);
+            this.#apply(rowToEntry(row), appliedAt);
+            seq = row.seq;
+          }
+          if (rows.length === 0) throw new Error(`commitFromLog: the log lacks seq ${seq + 1}`);
         }
-        if (rows.length === 0) throw new Error(`commitFromLog: the log lacks seq ${seq + 1}`);
-      }
-      stmts.setMeta.run(MetaKeys.commitSeq, uptoSeq);
-    });
+        stmts.setMeta.run(MetaKeys.commitSeq, uptoSeq);
+      }),
+    );
     this.#readTx = db.transaction((read: () => void) => read());
-    this.#trimTx = db.transaction((uptoSeq: number, term: number) => {
-      const { changes } = stmts.deleteLogUpTo.run(uptoSeq);
-      stmts.setMeta.run(MetaKeys.trimmedSeq, uptoSeq);
-      stmts.setMeta.run(MetaKeys.trimmedTerm, term);
-      return changes;
-    });
+    this.#trimTx = this.#guarded(
+      db.transaction((uptoSeq: number, term: number) => {
+        const { changes } = stmts.deleteLogUpTo.run(uptoSeq);
+        stmts.setMeta.run(MetaKeys.trimmedSeq, uptoSeq);
+        stmts.setMeta.run(MetaKeys.trimmedTerm, term);
+        return changes;
+      }),
+    );
+  }
+
+  /** `write`, with a disk-full failure reported and turned into the typed `InsufficientStorage`. */
+  #guarded<A extends unknown[], R>(write: (...args: A) => R): (...args: A) => R {
+    return (...args: A) => {
+      try {
+        return write(...args);
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        this.#onDiskFull?.(error);
+        throw new StarError(
+          'InsufficientStorage',
+          `this node cannot persist shard data: ${(error as Error).message}`,
+        );
+      }
+    };
   }
 
   /** Seq of the newest entry in the log (0 when none was ever appended). */
@@ -185,7 +221,7 @@ export class ShardStore {
    */
   learnCommitSeq(seq: number): void {
     if (seq <= this.knownCommitSeq) return;
-    this.#stmts.setMeta.run(MetaKeys.knownCommitSeq, seq);
+    this.#guarded(() => this.#stmts.setMeta.run(MetaKeys.knownCommitSeq, seq))();
     this.#knownCommitSeq = seq;
   }
 
@@ -363,7 +399,7 @@ export class ShardStore {
     if (seq >= this.#lastSeq) return;
     const term = seq === this.#trimmedSeq ? this.#trimmedTerm : this.#stmts.termAt.get(seq);
     if (term === undefined) throw new Error(`truncateAfter: the log lacks seq ${seq}`);
-    this.#stmts.deleteLogAfter.run(seq);
+    this.#guarded(() => this.#stmts.deleteLogAfter.run(seq))();
     this.#lastSeq = seq;
     this.#lastTerm = term;
   }
@@ -400,14 +436,14 @@ export class ShardStore {
     const cutoff = this.#now() - olderThanMs;
     let total = 0;
     for (;;) {
-      const { changes } = this.#stmts.pruneRequests.run(cutoff, pruneChunk);
+      const { changes } = this.#guarded(() => this.#stmts.pruneRequests.run(cutoff, pruneChunk))();
       total += changes;
       if (changes < pruneChunk) return total;
     }
   }
 
   saveConfig(config: ChainConfig): void {
-    this.#stmts.setMeta.run(MetaKeys.config, JSON.stringify(config));
+    this.#guarded(() => this.#stmts.setMeta.run(MetaKeys.config, JSON.stringify(config)))();
   }
 
   loadConfig(): ChainConfig | undefined {
