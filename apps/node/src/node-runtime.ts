@@ -52,6 +52,7 @@ export async function wireNode({
   service,
   config,
   redis,
+  primary,
   runtime,
 }: ServiceContext<ServiceConfig & NodeSettings>): Promise<void> {
   const nodeId = config.nodeId ?? service.instanceId;
@@ -72,6 +73,7 @@ export async function wireNode({
       reporter.report(replicas);
     },
   });
+  primary.on('changed', () => lease.lapse());
   const fetchConfig = async (shard: number): Promise<ChainConfig | undefined> => {
     const key = ChainKeys.shardConfig(shard);
     const raw = await redis.get(key);

@@ -86,6 +86,26 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
   }
 
   /**
+   * After the control plane's primary changed (a failover): if the entry the state was last built
+   * to is not in the journal there, the state holds an append a replica never received (its WAIT
+   * failed, so nothing acted on it) and the failover lost it; rebuild from the journal as it is now.
+   * Returns whether it rebuilt.
+   */
+  async reconcileWithJournal(): Promise<boolean> {
+    const last = this.state.lastEntryId;
+    if (last === '0' || compareIds(await this.#journal.trimmedTo(), last) >= 0) return false;
+    if ((await this.#journal.readRange(previousOf(last), last, 1)).some((record) => record.id === last))
+      return false;
+    this.#logger.warn(
+      { lastEntryId: last },
+      'the journal on the new Redis primary lacks the last entry applied (not replicated before the failover); rebuilding',
+    );
+    this.state.restore(new MetadataState().snapshot());
+    await this.#rebuild();
+    return true;
+  }
+
+  /**
    * Resolves once the entry with this stream id (or a later one) has been applied; rejects with
    * the signal's reason if `signal` aborts first (the waiter is dropped).
    */
@@ -137,3 +157,9 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
 }
 
 export { compareIds };
+
+/** An id just before `id`, for an inclusive single-entry XRANGE through the exclusive readRange. */
+function previousOf(id: string): string {
+  const [ms, seq] = id.split('-').map(BigInt) as [bigint, bigint];
+  return seq > 0n ? `${ms}-${seq - 1n}` : `${ms - 1n}-18446744073709551615`;
+}
