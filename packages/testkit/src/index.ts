@@ -11,6 +11,7 @@ export { ensureRedisServer, REDIS_INSTALL_HINT } from './redis-binary.js';
 export { pingRedis } from './redis-ping.js';
 export { type RedisServer, type StartRedisOptions, startRedis } from './redis-server.js';
 export { findRepoRoot } from './repo-root.js';
+export { SentinelTopology, type SentinelTopologyOptions } from './sentinel-topology.js';
 export {
   formatExit,
   type ProcessExit,
