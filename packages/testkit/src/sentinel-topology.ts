@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
 import { ensureRedisServer } from './redis-binary.js';
 import { pingRedis } from './redis-ping.js';
+import { redisRole } from './redis-role.js';
 import { type RedisServer, startRedis } from './redis-server.js';
 import { type ServiceProcess, startProcess } from './service-process.js';
 import { type TempDir, tempDir } from './temp-dir.js';
@@ -167,24 +168,8 @@ export class SentinelTopology {
   }
 
   /** Which role a data node reports itself (`master`, `slave`), or `down`. */
-  async roleOf(port: number): Promise<string> {
-    const client = new Redis({
-      host: '127.0.0.1',
-      port,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 500,
-    });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      const role = (await client.call('ROLE')) as unknown[];
-      return String(role[0]);
-    } catch {
-      return 'down';
-    } finally {
-      client.disconnect();
-    }
+  roleOf(port: number): Promise<string> {
+    return redisRole(port, 500);
   }
 
   /** kill -9 the current primary; returns its port. */
