@@ -46,6 +46,11 @@ export function redisTargetOptions(target: RedisTarget): { url?: string; options
       // Ask again soon when no sentinel answers; a failover takes seconds, not minutes.
       sentinelRetryStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 2_000),
       sentinelMaxConnections: 3,
+      // Subscribe to the sentinels' +switch-master and drop the connection at once: a primary that
+      // is paused or cut off keeps its sockets open, and commands on them would hang until it is back.
+      failoverDetector: true,
+      // A demoted primary answers writes with READONLY: reconnect (through the sentinels) and resend.
+      reconnectOnError: (error: Error) => (/^READONLY/.test(error.message) ? 2 : false),
       enableTLSForSentinelMode: url.protocol === 'rediss:',
     },
   };
