@@ -18,14 +18,17 @@ const sentinelPrimaryKill: Nemesis = {
     await primary.kill();
     context.timeline.record(this.name, 'inject', `kill -9 redis primary :${primary.port}`);
     const promoted = await topology.waitForPromotion(primary.port);
-    context.timeline.record(this.name, 'inject', `sentinel promoted :${promoted}`);
     await primary.restart();
     await waitFor(async () => (await topology.roleOf(primary.port)) === 'slave', {
       description: `the restarted old primary :${primary.port} to become a replica`,
       timeoutMs: 30_000,
       intervalMs: 200,
     });
-    context.timeline.record(this.name, 'heal', `:${primary.port} restarted as a replica of :${promoted}`);
+    context.timeline.record(
+      this.name,
+      'heal',
+      `sentinel promoted :${promoted}; :${primary.port} restarted as its replica`,
+    );
   },
 };
 
