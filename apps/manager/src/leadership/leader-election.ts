@@ -135,12 +135,15 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     let won: number;
     let value: number;
     try {
-      [won, value] = (await this.#acquire(
-        [ManagerKeys.leader, ManagerKeys.fence],
-        [this.managerId, this.address, this.leaseMs],
+      // The token INCR counts only once a replica holds it (WAIT on the same connection).
+      [won, value] = (await withReplicaAck(this.#redis, this.#replicaAcks, () =>
+        this.#acquire([ManagerKeys.leader, ManagerKeys.fence], [this.managerId, this.address, this.leaseMs]),
       )) as [number, number];
-      if (won === 1) await this.#confirm(value);
     } catch (error) {
+      // Won on the primary but not replicated: give it back at once, the token is never used (a
+      // failover may hand the same number out again, to a leader that is then its only user).
+      const result = isReplicaAckError(error) ? (error.result as [number, number] | undefined) : undefined;
+      if (result?.[0] === 1) this.#releaseQuietly(result[1]);
       if (epoch !== this.#epoch) return;
       this.#logger.warn({ err: error }, 'leader acquire failed; retrying');
       this.#schedule(this.renewEveryMs, () => this.#tryAcquire());
@@ -161,20 +164,6 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     // Someone else leads: look again about when its lease runs out, and at least every renewEveryMs.
     const retryMs = value >= 0 ? Math.min(value + 1, this.renewEveryMs) : this.renewEveryMs;
     this.#schedule(retryMs, () => this.#tryAcquire());
-  }
-
-  /**
-   * WAITs for the replicas to hold a won election; if they do not, gives the lead back at once so
-   * the token is never used (a failover may hand it out again: harmless, it acted on nothing).
-   */
-  async #confirm(token: number): Promise<void> {
-    if (this.#replicaAcks.replicas <= 0) return;
-    try {
-      await withReplicaAck(this.#redis, this.#replicaAcks, async () => undefined);
-    } catch (error) {
-      this.#releaseQuietly(token);
-      throw error;
-    }
   }
 
   async #tryRenew(): Promise<void> {

@@ -35,6 +35,9 @@ export function replicaAckPolicy(config: {
  * replaying the journal) may, because then it is on the primary that leader talks to.
  */
 export class ReplicaAckError extends StarError {
+  /** What the write itself replied (the primary applied it), for a writer that must undo it. */
+  result: unknown;
+
   constructor(acked: number, policy: ReplicaAckPolicy, why?: string) {
     super(
       'Unavailable',
@@ -79,19 +82,23 @@ export async function withReplicaAck<T>(
   if (policy.replicas <= 0) return write();
   const before = connectionEpoch(redis);
   const result = await write();
+  const refuse = (error: ReplicaAckError): never => {
+    error.result = result;
+    throw error;
+  };
   let acked: number;
   try {
     acked = Number(await redis.call('WAIT', policy.replicas, policy.timeoutMs));
   } catch (error) {
-    throw new ReplicaAckError(0, policy, `WAIT for Redis replicas failed: ${(error as Error).message}`);
-  }
-  if (connectionEpoch(redis) !== before) {
-    throw new ReplicaAckError(
-      0,
-      policy,
-      'the Redis connection was re-established between a write and its WAIT',
+    return refuse(
+      new ReplicaAckError(0, policy, `WAIT for Redis replicas failed: ${(error as Error).message}`),
     );
   }
-  if (acked < policy.replicas) throw new ReplicaAckError(acked, policy);
+  if (connectionEpoch(redis) !== before) {
+    return refuse(
+      new ReplicaAckError(0, policy, 'the Redis connection was re-established between a write and its WAIT'),
+    );
+  }
+  if (acked < policy.replicas) return refuse(new ReplicaAckError(acked, policy));
   return result;
 }
