@@ -81,6 +81,11 @@ export async function upCommand(options: UpOptions): Promise<number> {
     process.stderr.write(`star up: ${(error as Error).message}\n`);
     return 1;
   }
+  if (topology.ha && process.env.STAR_REDIS_URL !== undefined) {
+    // The sentinels watch a primary this cluster runs; an external Redis is the operator's to replicate.
+    process.stderr.write('star up: --ha runs its own Redis topology; unset STAR_REDIS_URL to use it\n');
+    return 1;
+  }
   if (options.build !== false) {
     progress.step('building the services (turbo; cached when nothing changed)');
     const code = await buildServices(findRepoRoot());
