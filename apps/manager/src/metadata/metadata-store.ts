@@ -26,6 +26,8 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
   readonly #images: ManagerImages | undefined;
   /** The image the state was last rebuilt from (undefined: from the journal alone). */
   loadedImage: string | undefined;
+  /** A rebuild in progress after a primary change; the tail waits for it. */
+  #rebuilding: Promise<void> | undefined;
 
   constructor(journal: Journal<MetadataEntry>, logger: Logger, images?: ManagerImages) {
     super();
@@ -46,6 +48,9 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
         // Entries between our position and the trim point are gone (this manager fell far behind,
         // e.g. paused): applying the batch would skip them, so rebuild from an image first.
         if (compareIds(await this.#journal.trimmedTo(), this.state.lastEntryId) > 0) await this.#rebuild();
+        // A rebuild after a primary change replays from the start: applying a newer entry meanwhile
+        // would make it skip everything in between.
+        while (this.#rebuilding) await this.#rebuilding;
         for (const { id, entry } of batch) this.#apply(entry, id);
       },
       this.#stop.signal,
@@ -100,8 +105,13 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
       { lastEntryId: last },
       'the journal on the new Redis primary lacks the last entry applied (not replicated before the failover); rebuilding',
     );
-    this.state.restore(new MetadataState().snapshot());
-    await this.#rebuild();
+    this.#rebuilding = (async () => {
+      this.state.restore(new MetadataState().snapshot());
+      await this.#rebuild();
+    })().finally(() => {
+      this.#rebuilding = undefined;
+    });
+    await this.#rebuilding;
     return true;
   }
 
