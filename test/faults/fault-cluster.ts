@@ -62,6 +62,8 @@ export class FaultCluster {
       checkpointers: 1,
       nodeLeaseMs: options.nodeLeaseMs,
       managerLeaseMs: options.managerLeaseMs,
+      // Opt-in: Redis as a Sentinel topology, for sentinel-nemeses.ts.
+      ...(process.env.STAR_FAULTS_SENTINEL === '1' ? { sentinel: {} } : {}),
       env: {
         ...options.env?.services,
         // A short job lock so a killed checkpointer's job is taken over within seconds, and paced

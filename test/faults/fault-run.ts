@@ -7,7 +7,11 @@ import { diskFaultDirs } from './disk-nemeses.js';
 import { FaultCluster } from './fault-cluster.js';
 import { FaultTimeline } from './fault-timeline.js';
 import { checkFinalState, type LostWrite } from './final-state.js';
-import { type Nemesis, nemeses } from './nemeses.js';
+import { nemeses as baseNemeses, type Nemesis } from './nemeses.js';
+import { sentinelNemeses } from './sentinel-nemeses.js';
+
+const nemeses = [...baseNemeses, ...sentinelNemeses];
+
 import { checkOutages } from './outage-checks.js';
 import { Random } from './random.js';
 import { RegisterWorkload } from './register-workload.js';

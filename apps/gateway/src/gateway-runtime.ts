@@ -2,7 +2,6 @@ import { StarClient } from '@star/client';
 import { builtInConnectorFactories, ConnectorRegistry, starConnectorFactory } from '@star/connectors';
 import type { ServiceContext } from '@star/core';
 import type { ServiceConfig } from '@star/protocol';
-import { Redis } from 'ioredis';
 import { catalogAccess } from './auth/catalog-access.js';
 import { registerAuth } from './auth/index.js';
 import { clientScanSource } from './catalogs/client-scan-source.js';
@@ -49,7 +48,8 @@ export async function wireGateway({
     await app.register(watchRoute, { ...routes, bufferBytes: config.watchBufferBytes });
   });
   // BullMQ's blocking commands need a connection of their own that never gives up on a request.
-  const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  // duplicate() keeps the control plane's target (a URL or the sentinels), so it follows failovers.
+  const bullConnection = redis.duplicate({ maxRetriesPerRequest: null });
   bullConnection.on('error', (error) => service.logger.warn({ err: error }, 'import queue connection error'));
   service.onShutdown('import-queue-redis', () =>
     bullConnection.quit().catch(() => bullConnection.disconnect()),

@@ -32,7 +32,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
   const { service, config, redis } = context;
   const managerId = config.managerId ?? service.instanceId;
   const logger = service.logger.child({ manager: managerId });
-  const journal = new Journal<MetadataEntry>({ redis, logger });
+  const journal = new Journal<MetadataEntry>({ redis, logger, replicaAcks: context.replicaAcks });
   const imageStore = new ImageStore(config.imageDir);
   const images = new ManagerImages(imageStore, logger);
   const store = new MetadataStore(journal, logger, images);
@@ -44,6 +44,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
     managerId,
     address: config.advertiseUrl ?? 'pending',
     leaseMs: config.managerLeaseMs,
+    replicaAcks: context.replicaAcks,
     logger,
   });
   const publisher = new ChainPublisher({
@@ -52,6 +53,7 @@ export async function wireManager(context: ManagerContext): Promise<void> {
     secret: config.clusterSecret,
     leaseWaitMs: config.nodeLeaseMs + config.deadMarginMs,
     token: () => election.token,
+    replicaAcks: context.replicaAcks,
   });
   const catchUp = new LeaderCatchUp({ journal, store, deadlineMs: config.commitTimeoutMs, logger });
   const coordinator = new Coordinator({
@@ -88,6 +90,15 @@ export async function wireManager(context: ManagerContext): Promise<void> {
         snapshotEveryEntries: config.snapshotEveryEntries,
       })
       .catch((error: unknown) => logger.error({ err: error }, 'checkpoint schedulers not upserted'));
+  });
+  context.primary.on('changed', () => {
+    coordinator.primaryChanged();
+    catchUp.reset();
+    store
+      .reconcileWithJournal()
+      .catch((error: unknown) =>
+        logger.error({ err: error }, 'metadata not reconciled with the new primary'),
+      );
   });
   election.on('deposed', (reason) => {
     logger.warn({ reason }, 'no longer leader');

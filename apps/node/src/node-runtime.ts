@@ -53,6 +53,7 @@ export async function wireNode({
   service,
   config,
   redis,
+  primary,
   runtime,
 }: ServiceContext<ServiceConfig & NodeSettings>): Promise<void> {
   const nodeId = config.nodeId ?? service.instanceId;
@@ -78,6 +79,7 @@ export async function wireNode({
     },
     canRenew: () => !storage.full,
   });
+  primary.on('changed', () => lease.lapse());
   const fetchConfig = async (shard: number): Promise<ChainConfig | undefined> => {
     const key = ChainKeys.shardConfig(shard);
     const raw = await redis.get(key);

@@ -46,6 +46,11 @@ export const ManagerKeys = {
    * trimmed). Only an image covering at least this id can rebuild the state.
    */
   trimmedTo: 'star:manager:journal:trimmed',
+  /**
+   * A counter the leader increments and then `WAIT`s on before acting after a write whose replica
+   * acks failed: once it is replicated, so is everything the primary took before it.
+   */
+  replicationBarrier: 'star:manager:replication-barrier',
 } as const;
 
 /** Cluster-wide runtime settings: a hash of JSON fields plus a version, and a change channel. */

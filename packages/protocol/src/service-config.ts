@@ -7,6 +7,21 @@ import { type Static, Type } from '@sinclair/typebox';
 export const ServiceConfig = Type.Object({
   /** Control-plane Redis. */
   redisUrl: Type.String({ pattern: '^rediss?://[^\\s]+$', default: 'redis://127.0.0.1:6379' }),
+  /**
+   * Redis Sentinels to ask for the control plane's primary, `host:port,host:port`; when set, the
+   * services follow the primary across failovers and `redisUrl` gives only the password (if any).
+   */
+  redisSentinels: Type.String({ pattern: '^([^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*)?$', default: '' }),
+  /** The Sentinel master name of the control plane (used with `redisSentinels`). */
+  redisMaster: Type.String({ pattern: '^[A-Za-z0-9._-]+$', default: 'star' }),
+  /**
+   * Replicas that must hold a journal append or a fencing-token increment (Redis `WAIT`) before it
+   * counts as done; -1 picks 1 with sentinels and 0 with a plain URL. Fewer acks within
+   * `redisReplicaAckTimeoutMs` fail the write as retryable, and nothing is acted on.
+   */
+  redisReplicaAcks: Type.Integer({ minimum: -1, maximum: 16, default: -1 }),
+  /** How long a write waits for its replica acks. */
+  redisReplicaAckTimeoutMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 1_000 }),
   /** HTTP listen address and port; port 0 picks a free one (the bound port is logged). */
   host: Type.String({ minLength: 1, default: '127.0.0.1' }),
   /** HTTP listen port (also the internal link port); 0 picks a free one. */

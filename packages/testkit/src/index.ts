@@ -11,8 +11,10 @@ export { waitForHealth } from './health.js';
 export * from './linearizability/index.js';
 export { ensureRedisServer, REDIS_INSTALL_HINT } from './redis-binary.js';
 export { pingRedis } from './redis-ping.js';
+export { redisRole } from './redis-role.js';
 export { type RedisServer, type StartRedisOptions, startRedis } from './redis-server.js';
 export { findRepoRoot } from './repo-root.js';
+export { SentinelTopology, type SentinelTopologyOptions } from './sentinel-topology.js';
 export {
   formatExit,
   type ProcessExit,

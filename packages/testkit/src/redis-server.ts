@@ -18,6 +18,8 @@ export interface StartRedisOptions {
   /** A data dir owned by the caller (kept on stop); by default a fresh temp dir removed on stop. */
   dir?: string;
   startTimeoutMs?: number;
+  /** More redis-server arguments (e.g. `--replicaof 127.0.0.1 PORT` for a replica). */
+  args?: string[];
 }
 
 export interface RedisServer {
@@ -63,6 +65,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     // Inside an owned dir the log goes away with the data; a caller's dir is left as given.
     logFile: ownedDir ? join(dir, 'redis.log') : undefined,
     appendOnly: options.appendOnly ?? false,
+    args: options.args ?? [],
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
   };
   try {
@@ -88,6 +91,7 @@ interface LaunchConfig {
   dir: string;
   port: number;
   appendOnly: boolean;
+  args: string[];
   startTimeoutMs: number;
   logFile: string | undefined;
 }
@@ -102,6 +106,7 @@ async function launchRedis(config: LaunchConfig): Promise<ServiceProcess> {
       ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'],
       ...['--save', '', '--logfile', ''],
       ...(appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+      ...config.args,
     ],
   });
   let outcome: 'ready' | 'exited';

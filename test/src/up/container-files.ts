@@ -37,6 +37,7 @@ export interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   deploy?: { replicas?: number };
   container_name?: string;
+  profiles?: string[];
   hostname?: string;
 }
 

@@ -126,6 +126,23 @@ describe('docker-compose.yml', () => {
     expect(counts).toEqual({ manager: 2, node: 3, checkpointer: 1, gateway: 1 });
   });
 
+  it('has an ha profile: two replicas of redis and three sentinels watching it, and services that can use them', () => {
+    const ha = Object.entries(compose.services).filter(([, service]) => service.profiles?.includes('ha'));
+    const replicas = ha.filter(([, service]) =>
+      service.command?.join(' ').includes('--replicaof redis 6379'),
+    );
+    const sentinels = ha.filter(([, service]) => service.command?.join(' ').includes('--sentinel'));
+    expect(replicas).toHaveLength(2);
+    expect(sentinels).toHaveLength(3);
+    for (const [, sentinel] of sentinels)
+      expect(sentinel.command?.join(' ')).toContain('sentinel monitor star redis 6379 2');
+    for (const [name, service] of starServices) {
+      expect(Object.keys(service.environment ?? {}), name).toContain('STAR_REDIS_SENTINELS');
+      expect(envOf(service).STAR_REDIS_MASTER, name).toBe('star');
+      expect(service.profiles, name).toBeUndefined();
+    }
+  });
+
   it('gives each service a command the image runs and only variables its config schema knows, with valid values', () => {
     expect(starServices.length).toBeGreaterThan(0);
     for (const [name, service] of starServices) {

@@ -1,4 +1,4 @@
-import { failpoint, LinkPool } from '@star/core';
+import { failpoint, LinkPool, NO_REPLICA_ACKS, type ReplicaAckPolicy, withReplicaAck } from '@star/core';
 import {
   type ChainConfig,
   ChainKeys,
@@ -45,6 +45,7 @@ export class ChainPublisher {
   readonly #holdMs: number;
   readonly #token: () => number | undefined;
   readonly #write: ScriptCall;
+  readonly #replicaAcks: ReplicaAckPolicy;
 
   constructor(params: {
     redis: Redis;
@@ -54,12 +55,15 @@ export class ChainPublisher {
     leaseWaitMs?: number;
     /** This manager's fencing token while it leads (undefined otherwise). */
     token: () => number | undefined;
+    /** Replicas that must hold the config key before the members are told (Redis WAIT). */
+    replicaAcks?: ReplicaAckPolicy;
   }) {
     this.#redis = params.redis;
     this.#logger = params.logger;
     this.#holdMs = params.leaseWaitMs ?? 0;
     this.#token = params.token;
     this.#write = bindScript(params.redis, publishScript);
+    this.#replicaAcks = params.replicaAcks ?? NO_REPLICA_ACKS;
     this.#links = new LinkPool({ secret: params.secret, logger: params.logger, reconnectMaxDelayMs: 1_000 });
   }
 
@@ -115,15 +119,17 @@ export class ChainPublisher {
 
   /** The fenced, monotone write; false when the key already holds this term or a newer one. */
   async #writeKey(key: string, config: ChainConfig, token: number): Promise<boolean> {
-    let reply: unknown;
-    try {
-      reply = await this.#write(
-        [ManagerKeys.leader, ManagerKeys.fence, key],
-        [token, config.term, ControlPlaneCodecs.shardConfig.encode(config)],
-      );
-    } catch (error) {
-      throw FencedError.fromReply(error, token) ?? error;
-    }
+    // Acknowledged only once a replica holds it: members are told only what a failover keeps.
+    const reply: unknown = await withReplicaAck(this.#redis, this.#replicaAcks, async () => {
+      try {
+        return await this.#write(
+          [ManagerKeys.leader, ManagerKeys.fence, key],
+          [token, config.term, ControlPlaneCodecs.shardConfig.encode(config)],
+        );
+      } catch (error) {
+        throw FencedError.fromReply(error, token) ?? error;
+      }
+    });
     const [written, storedTerm] = reply as [number, number];
     if (written === 1) return true;
     this.#logger.info(

@@ -117,6 +117,21 @@ export class Coordinator {
     tick();
   }
 
+  /**
+   * The control plane's primary changed (a failover or a restart): lease records read before it
+   * cannot be vouched for (the new primary may lack the last renewals, or hold older ones). As on
+   * becoming leader: forget every observation, and reconfigure nothing until the longest node lease
+   * that could stem from the old primary has passed (DESIGN §3.8), so no node is declared dead and
+   * no leaving node is skipped for a lease key the failover lost.
+   */
+  primaryChanged(): void {
+    if (this.#timer === undefined) return;
+    this.#actingFrom = performance.now() + this.#settings.nodeLeaseMs + this.#settings.deadMarginMs;
+    this.#detector.reset();
+    this.#reconciler.reset();
+    this.#logger.warn('redis primary changed: node leases unknown; reconfiguring only after a lease period');
+  }
+
   stop(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;

@@ -57,6 +57,9 @@ export class LeaderCatchUp {
     const signal = AbortSignal.timeout(this.#deadlineMs);
     if (this.#target === undefined) {
       const started = performance.now();
+      // An append whose replica acks failed may be in the stream (and applied): act on nothing until
+      // the replicas hold all of it, or a failover could lose what we acted on.
+      await this.#within(this.#journal.confirmReplicated(), signal, 'confirming the journal is replicated');
       const end = (await this.#within(this.#journal.lastId(), signal, 'reading the journal end')) ?? '0';
       await this.#applied(end, signal);
       this.#target ??= end;

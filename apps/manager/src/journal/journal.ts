@@ -1,3 +1,4 @@
+import { NO_REPLICA_ACKS, type ReplicaAckPolicy, withReplicaAck } from '@star/core';
 import { ManagerKeys, StarError } from '@star/protocol';
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
@@ -22,6 +23,8 @@ export interface JournalParams {
   tailBlockMs?: number;
   /** How much longer than that a tail's XREAD may go unanswered before its connection is redialed. */
   tailReadGraceMs?: number;
+  /** Replicas that must hold an append before it resolves (Redis WAIT); default none. */
+  replicaAcks?: ReplicaAckPolicy;
 }
 
 /**
@@ -37,6 +40,7 @@ export class Journal<T extends { type: string } = JournalEntry> {
   readonly #pageSize: number;
   readonly #tailBlockMs: number;
   readonly #tailReadGraceMs: number;
+  readonly #replicaAcks: ReplicaAckPolicy;
 
   constructor(params: JournalParams) {
     this.#redis = params.redis;
@@ -46,26 +50,44 @@ export class Journal<T extends { type: string } = JournalEntry> {
     this.#pageSize = params.pageSize ?? 1_000;
     this.#tailBlockMs = params.tailBlockMs ?? 5_000;
     this.#tailReadGraceMs = params.tailReadGraceMs ?? 2_000;
+    this.#replicaAcks = params.replicaAcks ?? NO_REPLICA_ACKS;
   }
 
   /**
    * Appends `entries` as one atomic batch if `token` is the current leader's, and returns their
    * stream ids in order. Throws `FencedError` (code Conflict) if it is not; then nothing was written.
+   * With a replica-ack policy it resolves only once that many replicas hold the batch, else throws
+   * `ReplicaAckError` (retryable): the batch may be on the primary, and must not be acted on until
+   * `confirmReplicated()` succeeds.
    */
   async append(token: number, entries: readonly T[]): Promise<string[]> {
     if (!Number.isSafeInteger(token) || token <= 0) {
       throw new StarError('BadRequest', `fencing token must be a positive integer, got ${token}`);
     }
     const payloads = entries.map(encodeEntry);
-    try {
-      const ids = await this.#append(
-        [ManagerKeys.leader, ManagerKeys.fence, ManagerKeys.journal],
-        [token, ...payloads],
-      );
-      return ids as string[];
-    } catch (error) {
-      throw FencedError.fromReply(error, token) ?? error;
-    }
+    const ids = await withReplicaAck(this.#redis, this.#replicaAcks, async () => {
+      try {
+        return await this.#append(
+          [ManagerKeys.leader, ManagerKeys.fence, ManagerKeys.journal],
+          [token, ...payloads],
+        );
+      } catch (error) {
+        throw FencedError.fromReply(error, token) ?? error;
+      }
+    });
+    return ids as string[];
+  }
+
+  /**
+   * Resolves once the replicas hold everything the primary has taken so far (a write, then WAIT:
+   * the WAIT covers the whole replication stream up to it), so an append whose own acks failed
+   * may be acted on. Throws `ReplicaAckError` otherwise. A no-op without a replica-ack policy.
+   */
+  async confirmReplicated(): Promise<void> {
+    if (this.#replicaAcks.replicas <= 0) return;
+    await withReplicaAck(this.#redis, this.#replicaAcks, () =>
+      this.#redis.incr(ManagerKeys.replicationBarrier),
+    );
   }
 
   /** Up to `count` entries after `fromId` (exclusive; '0' reads from the start), oldest first. */

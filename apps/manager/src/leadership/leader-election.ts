@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { isReplicaAckError, NO_REPLICA_ACKS, type ReplicaAckPolicy, withReplicaAck } from '@star/core';
 import { ManagerKeys } from '@star/protocol';
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
@@ -18,6 +19,11 @@ export interface LeaderElectionParams {
   renewEveryMs?: number;
   /** How much sooner than the key the local lease ends; default 10% of leaseMs. */
   safetyMarginMs?: number;
+  /**
+   * Replicas that must hold a won election (the fencing-token INCR) or a renewal before it counts,
+   * so a failover can neither hand the same token out twice nor shorten a lease we act on.
+   */
+  replicaAcks?: ReplicaAckPolicy;
   logger?: Logger;
 }
 
@@ -52,6 +58,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   readonly #acquire: ScriptCall;
   readonly #renew: ScriptCall;
   readonly #release: ScriptCall;
+  readonly #replicaAcks: ReplicaAckPolicy;
   #state: State = { kind: 'stopped' };
   #epoch = 0;
   #stepTimer: NodeJS.Timeout | undefined;
@@ -77,6 +84,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     this.#acquire = bindScript(params.redis, acquireScript);
     this.#renew = bindScript(params.redis, renewScript);
     this.#release = bindScript(params.redis, releaseScript);
+    this.#replicaAcks = params.replicaAcks ?? NO_REPLICA_ACKS;
   }
 
   /** Starts competing for the lead (and keeping it once won). */
@@ -127,11 +135,15 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     let won: number;
     let value: number;
     try {
-      [won, value] = (await this.#acquire(
-        [ManagerKeys.leader, ManagerKeys.fence],
-        [this.managerId, this.address, this.leaseMs],
+      // The token INCR counts only once a replica holds it (WAIT on the same connection).
+      [won, value] = (await withReplicaAck(this.#redis, this.#replicaAcks, () =>
+        this.#acquire([ManagerKeys.leader, ManagerKeys.fence], [this.managerId, this.address, this.leaseMs]),
       )) as [number, number];
     } catch (error) {
+      // Won on the primary but not replicated: give it back at once, the token is never used (a
+      // failover may hand the same number out again, to a leader that is then its only user).
+      const result = isReplicaAckError(error) ? (error.result as [number, number] | undefined) : undefined;
+      if (result?.[0] === 1) this.#releaseQuietly(result[1]);
       if (epoch !== this.#epoch) return;
       this.#logger.warn({ err: error }, 'leader acquire failed; retrying');
       this.#schedule(this.renewEveryMs, () => this.#tryAcquire());
@@ -161,8 +173,19 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     const sentAt = performance.now();
     let renewed: boolean;
     try {
-      renewed = (await this.#renew([ManagerKeys.leader], [this.managerId, state.token, this.leaseMs])) === 1;
+      renewed = await withReplicaAck(
+        this.#redis,
+        this.#replicaAcks,
+        async () =>
+          (await this.#renew([ManagerKeys.leader], [this.managerId, state.token, this.leaseMs])) === 1,
+      );
     } catch (error) {
+      if (isReplicaAckError(error) && epoch === this.#epoch) {
+        // Not extended where a promoted replica would see it: keep the lease we had, try again soon.
+        this.#logger.warn({ err: error }, 'lease renewal not replicated; the local lease is not extended');
+        this.#schedule(Math.min(100, this.renewEveryMs), () => this.#tryRenew());
+        return;
+      }
       if (epoch === this.#epoch)
         this.#depose(`lease renewal failed: ${(error as Error).message}`, state.token);
       return;

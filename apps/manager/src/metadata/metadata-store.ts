@@ -26,6 +26,8 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
   readonly #images: ManagerImages | undefined;
   /** The image the state was last rebuilt from (undefined: from the journal alone). */
   loadedImage: string | undefined;
+  /** A rebuild in progress after a primary change; the tail waits for it. */
+  #rebuilding: Promise<void> | undefined;
 
   constructor(journal: Journal<MetadataEntry>, logger: Logger, images?: ManagerImages) {
     super();
@@ -46,6 +48,9 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
         // Entries between our position and the trim point are gone (this manager fell far behind,
         // e.g. paused): applying the batch would skip them, so rebuild from an image first.
         if (compareIds(await this.#journal.trimmedTo(), this.state.lastEntryId) > 0) await this.#rebuild();
+        // A rebuild after a primary change replays from the start: applying a newer entry meanwhile
+        // would make it skip everything in between.
+        while (this.#rebuilding) await this.#rebuilding;
         for (const { id, entry } of batch) this.#apply(entry, id);
       },
       this.#stop.signal,
@@ -83,6 +88,31 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
 
   stop(): void {
     this.#stop.abort();
+  }
+
+  /**
+   * After the control plane's primary changed (a failover): if the entry the state was last built
+   * to is not in the journal there, the state holds an append a replica never received (its WAIT
+   * failed, so nothing acted on it) and the failover lost it; rebuild from the journal as it is now.
+   * Returns whether it rebuilt.
+   */
+  async reconcileWithJournal(): Promise<boolean> {
+    const last = this.state.lastEntryId;
+    if (last === '0' || compareIds(await this.#journal.trimmedTo(), last) >= 0) return false;
+    if ((await this.#journal.readRange(previousOf(last), last, 1)).some((record) => record.id === last))
+      return false;
+    this.#logger.warn(
+      { lastEntryId: last },
+      'the journal on the new Redis primary lacks the last entry applied (not replicated before the failover); rebuilding',
+    );
+    this.#rebuilding = (async () => {
+      this.state.restore(new MetadataState().snapshot());
+      await this.#rebuild();
+    })().finally(() => {
+      this.#rebuilding = undefined;
+    });
+    await this.#rebuilding;
+    return true;
   }
 
   /**
@@ -137,3 +167,9 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
 }
 
 export { compareIds };
+
+/** An id just before `id`, for an inclusive single-entry XRANGE through the exclusive readRange. */
+function previousOf(id: string): string {
+  const [ms, seq] = id.split('-').map(BigInt) as [bigint, bigint];
+  return seq > 0n ? `${ms}-${seq - 1n}` : `${ms - 1n}-18446744073709551615`;
+}

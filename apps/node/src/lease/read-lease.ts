@@ -65,6 +65,18 @@ export class ReadLease {
     this.#expiresAt = 0;
   }
 
+  /**
+   * The control plane's primary changed: the renewals this lease stems from may be lost with the
+   * old primary, so the lease is unknown. Lapse now: no reads until a renewal on the new primary
+   * (and a revalidation of the configurations there) vouches for it again (DESIGN §3.8).
+   */
+  lapse(): void {
+    if (this.#expiresAt === 0) return;
+    this.#expiresAt = 0;
+    this.#logger.warn('redis primary changed: read lease dropped until renewed on the new primary');
+    void this.renew();
+  }
+
   validForMs(): number {
     if (this.#revalidating) return 0;
     return Math.max(0, this.#expiresAt - performance.now());

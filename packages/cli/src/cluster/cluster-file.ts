@@ -10,6 +10,8 @@ export interface Topology {
   gateways: number;
   shards: number;
   rf: number;
+  /** Redis as a Sentinel topology (a primary, two replicas, three sentinels); absent in older files. */
+  ha?: boolean;
 }
 
 export const DEFAULT_TOPOLOGY: Topology = {
@@ -19,6 +21,7 @@ export const DEFAULT_TOPOLOGY: Topology = {
   gateways: 1,
   shards: 4,
   rf: 3,
+  ha: false,
 };
 
 /** One process of the cluster as last started. `pid` is null once stopped. */
@@ -46,6 +49,8 @@ export interface ClusterFile {
   redisUrl: string;
   /** False when STAR_REDIS_URL pointed at a Redis this cluster does not run. */
   ownsRedis: boolean;
+  /** `--ha`: the sentinels every service asks for the primary (`host:port,...`). */
+  redisSentinels?: string;
   adminKey: string;
   dashboards: Record<string, string>;
   topology: Topology;

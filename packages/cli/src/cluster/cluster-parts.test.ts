@@ -56,6 +56,11 @@ describe('scale targets and topology', () => {
     expect(topologyOf({ nodes: 1 }, undefined)).toMatchObject({ nodes: 1, rf: 1 });
     expect(topologyOf({}, { ...DEFAULT_TOPOLOGY, nodes: 5 })).toMatchObject({ nodes: 5, rf: 3 });
     expect(() => topologyOf({ nodes: 2, rf: 3 }, undefined)).toThrow(/--rf 3 needs at least 3 nodes/);
+    // --ha is remembered like the counts; a cluster.json from before it existed means no.
+    expect(topologyOf({ ha: true }, undefined).ha).toBe(true);
+    expect(topologyOf({}, { ...DEFAULT_TOPOLOGY, ha: true }).ha).toBe(true);
+    const { ha: _ha, ...older } = DEFAULT_TOPOLOGY;
+    expect(topologyOf({}, older).ha).toBe(false);
   });
 });
 

@@ -22,6 +22,9 @@ export function clusterSummary(cluster: ClusterFile, clusterFilePath: string): s
     `  managers    ${cluster.managerUrls.join(' ')}`,
     `  redis       ${cluster.redisUrl}${cluster.ownsRedis ? '' : ' (external)'}`,
   ];
+  if (cluster.redisSentinels) {
+    lines.push(`  sentinels   ${cluster.redisSentinels} (master star; ./star status shows the primary)`);
+  }
   if (cluster.dashboards.api) lines.push(`  API docs    ${cluster.dashboards.api}`);
   if (cluster.dashboards.queues)
     lines.push(`  queues      ${cluster.dashboards.queues}  (any user name; the admin key as password)`);

@@ -10,7 +10,7 @@ export interface HealthProbe {
 
 /** `GET /health` of a Star service, or PING for Redis; never throws. */
 export async function probeHealth(service: ServiceRecord, timeoutMs = 2_000): Promise<HealthProbe> {
-  if (service.kind === 'redis') {
+  if (service.kind === 'redis' || service.kind === 'replica' || service.kind === 'sentinel') {
     return (await pingRedis(service.port, timeoutMs))
       ? { healthy: true }
       : { healthy: false, problem: 'no PONG' };

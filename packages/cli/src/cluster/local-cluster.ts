@@ -16,6 +16,15 @@ import { tailLines } from './log-follower.js';
 import { ManagerApi } from './manager-api.js';
 import type { Progress } from './progress.js';
 import {
+  dataNodeArgs,
+  ensureDataNodeConf,
+  ensureSentinelConf,
+  HA_REPLICAS,
+  HA_SENTINELS,
+  sentinelArgs,
+  sentinelList,
+} from './redis-ha.js';
+import {
   type DataDirLayout,
   instanceName,
   parseInstanceName,
@@ -105,7 +114,10 @@ export class LocalCluster {
 
   /** One record per wanted instance (port 0 until first started); surplus stopped records go. */
   #shapeRecords(): void {
+    const ha = this.file.ownsRedis && this.topology.ha === true;
     const counts: Record<Exclude<ServiceKind, 'redis'>, number> = {
+      replica: ha ? HA_REPLICAS : 0,
+      sentinel: ha ? HA_SENTINELS : 0,
       manager: this.topology.managers,
       node: this.topology.nodes,
       checkpointer: this.topology.checkpointers,
@@ -113,7 +125,12 @@ export class LocalCluster {
     };
     if (this.file.ownsRedis) this.#ensureRecord('redis', 'redis');
     for (const [kind, count] of Object.entries(counts) as [Exclude<ServiceKind, 'redis'>, number][]) {
-      for (let index = 1; index <= count; index++) this.#ensureRecord(instanceName(kind, index), kind);
+      for (let index = 1; index <= count; index++) {
+        this.#ensureRecord(
+          kind === 'replica' || kind === 'sentinel' ? `${kind}${index}` : instanceName(kind, index),
+          kind,
+        );
+      }
       for (const service of this.services(kind)) {
         const index = parseInstanceName(service.name)?.index ?? 0;
         if (index > count && !isRunning(service)) delete this.file.services[service.name];
@@ -202,8 +219,9 @@ export class LocalCluster {
   async #launch(service: ServiceRecord): Promise<void> {
     const preferred = service.port || PREFERRED_PORTS[service.name];
     service.port = await freePort(preferred === undefined ? {} : { port: preferred });
-    service.url =
-      service.kind === 'redis' ? `redis://127.0.0.1:${service.port}` : `http://127.0.0.1:${service.port}`;
+    service.url = isRedisKind(service.kind)
+      ? `redis://127.0.0.1:${service.port}`
+      : `http://127.0.0.1:${service.port}`;
     if (service.kind === 'redis') this.file.redisUrl = service.url;
     const { command, args, env } = await this.#commandOf(service);
     this.progress.step(`starting ${service.name} (${service.kind}) on port ${service.port}`);
@@ -217,26 +235,37 @@ export class LocalCluster {
   async #commandOf(
     service: ServiceRecord,
   ): Promise<{ command: string; args: string[]; env: Record<string, string> }> {
-    if (service.kind === 'redis') {
-      mkdirSync(this.layout.redisDir, { recursive: true });
-      return {
-        command: await ensureRedisServer(),
-        args: redisArgs(service.port, this.layout.redisDir),
-        env: {},
-      };
-    }
+    if (isRedisKind(service.kind))
+      return { command: await ensureRedisServer(), args: this.#redisArgsOf(service), env: {} };
     const managerUrls = this.services('manager')
       .filter((manager) => manager.port !== 0)
       .map((manager) => manager.url);
     const env = serviceEnv(service.kind, service.name, service.port, {
       layout: this.layout,
       redisUrl: this.file.redisUrl,
+      redisSentinels: this.file.redisSentinels ?? '',
       adminKey: this.file.adminKey,
       clusterSecret: persistentSecret(this.layout.clusterSecretFile, ''),
       catalogSecretKey: persistentSecret(this.layout.catalogSecretFile, ''),
       managerUrls,
     });
     return { command: process.execPath, args: [serviceMain(this.repoRoot, service.kind)], env };
+  }
+
+  /** redis-server arguments: a plain primary, or (`--ha`) a data node with its conf, or a sentinel. */
+  #redisArgsOf(service: ServiceRecord): string[] {
+    const dir = this.layout.redisDirOf(service.name);
+    const primaryPort = this.service('redis')?.port ?? 0;
+    if (service.kind === 'sentinel') {
+      this.file.redisSentinels = sentinelList(this.services('sentinel'));
+      return sentinelArgs(ensureSentinelConf(dir, service.port, primaryPort), service.port);
+    }
+    if (this.topology.ha !== true) {
+      mkdirSync(dir, { recursive: true });
+      return redisArgs(service.port, dir);
+    }
+    const conf = ensureDataNodeConf(dir, service.kind === 'replica' ? primaryPort : undefined);
+    return dataNodeArgs(conf, service.port, dir);
   }
 
   async #waitHealthy(service: ServiceRecord): Promise<void> {
@@ -304,4 +333,8 @@ function tail(file: string): string {
   return tailLines(file, 20)
     .map((line) => `  ${line}`)
     .join('\n');
+}
+
+function isRedisKind(kind: ServiceKind): kind is 'redis' | 'replica' | 'sentinel' {
+  return kind === 'redis' || kind === 'replica' || kind === 'sentinel';
 }

@@ -1,15 +1,27 @@
 import { join } from 'node:path';
 import type { ServiceName } from '@star/protocol';
 
-/** Every kind of process a local cluster runs: Redis plus Star's four services. */
-export type ServiceKind = 'redis' | ServiceName;
+/**
+ * Every kind of process a local cluster runs: Redis (with `--ha` also its replicas and sentinels)
+ * plus Star's four services.
+ */
+export type ServiceKind = 'redis' | 'replica' | 'sentinel' | ServiceName;
 
 /** Start order (and, reversed, stop order): the control plane first, the public edge last. */
-export const START_ORDER: readonly ServiceKind[] = ['redis', 'manager', 'node', 'checkpointer', 'gateway'];
+export const START_ORDER: readonly ServiceKind[] = [
+  'redis',
+  'replica',
+  'sentinel',
+  'manager',
+  'node',
+  'checkpointer',
+  'gateway',
+];
 
 /** Kinds started together: each phase needs only the ones before it (nodes, checkpointers and gateways need Redis and a manager). */
 export const START_PHASES: readonly (readonly ServiceKind[])[] = [
   ['redis'],
+  ['replica', 'sentinel'],
   ['manager'],
   ['node', 'checkpointer', 'gateway'],
 ];
@@ -24,6 +36,8 @@ export function instanceName(kind: ServiceName, index: number): string {
 /** The kind and number of an instance name, or undefined when it names none. */
 export function parseInstanceName(name: string): { kind: ServiceKind; index: number } | undefined {
   if (name === 'redis') return { kind: 'redis', index: 1 };
+  const ha = /^(replica|sentinel)([1-9][0-9]*)$/.exec(name);
+  if (ha) return { kind: ha[1] as 'replica' | 'sentinel', index: Number(ha[2]) };
   const match = /^([mncg])([1-9][0-9]*)$/.exec(name);
   if (!match) return undefined;
   const kind = (Object.keys(PREFIX) as ServiceName[]).find((k) => PREFIX[k] === match[1])!;
@@ -59,6 +73,10 @@ export class DataDirLayout {
   get redisDir(): string {
     return join(this.root, 'redis');
   }
+  /** The dir of a Redis process of the cluster: `redis`, `replica1..`, `sentinel1..`. */
+  redisDirOf(name: string): string {
+    return name === 'redis' ? this.redisDir : join(this.root, name);
+  }
   nodeDataDir(name: string): string {
     return join(this.root, 'nodes', name);
   }
@@ -73,6 +91,8 @@ export class DataDirLayout {
 /** What every service of one cluster shares. */
 export interface ClusterSecrets {
   redisUrl: string;
+  /** `host:port,...` of the sentinels (`--ha`); empty or absent for a plain Redis. */
+  redisSentinels?: string;
   adminKey: string;
   clusterSecret: string;
   catalogSecretKey: string;
@@ -91,6 +111,9 @@ export function serviceEnv(
 ): Record<string, string> {
   const common = {
     STAR_REDIS_URL: shared.redisUrl,
+    ...(shared.redisSentinels
+      ? { STAR_REDIS_SENTINELS: shared.redisSentinels, STAR_REDIS_MASTER: 'star' }
+      : {}),
     STAR_HOST: '127.0.0.1',
     STAR_PORT: String(port),
     STAR_INSTANCE_ID: name,

@@ -1,6 +1,7 @@
 import type { ServiceRecord } from './cluster-file.js';
 import { probeHealth } from './health-probe.js';
 import type { LocalCluster } from './local-cluster.js';
+import { redisRoleName } from './redis-ha.js';
 
 /** One row of `star status`. */
 export interface ServiceStatus {
@@ -60,6 +61,10 @@ async function roleOf(
     if (!running) return '-';
     const leads = await cluster.managerApi().isLeader(service.url);
     return leads === undefined ? '?' : leads ? 'leader' : 'follower';
+  }
+  if (service.kind === 'redis' || service.kind === 'replica' || service.kind === 'sentinel') {
+    // Who is primary now: after a failover it is no longer the one named `redis`.
+    return running ? redisRoleName(service.port) : '-';
   }
   if (service.kind === 'node') return nodeStates.get(service.name) ?? (running ? 'joining' : '-');
   return '-';

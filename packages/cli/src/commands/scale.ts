@@ -7,7 +7,7 @@ import { instanceName, parseInstanceName } from '../cluster/service-spec.js';
 import { type DataDirOptions, openCluster, withDataDir } from './cluster-target.js';
 
 /** The topology field each scalable kind's count lives in. */
-const COUNT_OF: Record<ServiceName, keyof Topology> = {
+const COUNT_OF: Record<ServiceName, Exclude<keyof Topology, 'ha'>> = {
   manager: 'managers',
   node: 'nodes',
   checkpointer: 'checkpointers',

@@ -10,6 +10,8 @@ import { type DataDirOptions, layoutOf, withDataDir } from './cluster-target.js'
 import { followLogs } from './logs.js';
 
 export interface UpOptions extends DataDirOptions, Partial<Topology> {
+  /** `--ha`: Redis as a primary with two replicas and three sentinels. */
+  ha?: boolean;
   foreground?: boolean;
   /** False with --no-build: use the services as last built. */
   build?: boolean;
@@ -27,7 +29,7 @@ function count(minimum: number) {
 /** The wanted topology: flags first, then what this data dir ran last time, then the defaults. */
 export function topologyOf(options: Partial<Topology>, recorded: Topology | undefined): Topology {
   const base = recorded ?? DEFAULT_TOPOLOGY;
-  const pick = (key: keyof Topology) => options[key] ?? base[key];
+  const pick = (key: Exclude<keyof Topology, 'ha'>) => options[key] ?? base[key];
   const topology: Topology = {
     managers: pick('managers'),
     nodes: pick('nodes'),
@@ -35,6 +37,7 @@ export function topologyOf(options: Partial<Topology>, recorded: Topology | unde
     gateways: pick('gateways'),
     shards: pick('shards'),
     rf: options.rf ?? Math.min(base.rf, pick('nodes')),
+    ha: options.ha ?? base.ha ?? false,
   };
   if (topology.rf > topology.nodes)
     throw new InvalidArgumentError(
@@ -76,6 +79,11 @@ export async function upCommand(options: UpOptions): Promise<number> {
     topology = topologyOf(options, existing?.topology);
   } catch (error) {
     process.stderr.write(`star up: ${(error as Error).message}\n`);
+    return 1;
+  }
+  if (topology.ha && process.env.STAR_REDIS_URL !== undefined) {
+    // The sentinels watch a primary this cluster runs; an external Redis is the operator's to replicate.
+    process.stderr.write('star up: --ha runs its own Redis topology; unset STAR_REDIS_URL to use it\n');
     return 1;
   }
   if (options.build !== false) {
@@ -145,6 +153,10 @@ export function upCommandLine(action: (options: UpOptions) => Promise<number> = 
       '--rf <n>',
       `replication factor of the default namespace (default ${DEFAULT_TOPOLOGY.rf}, at most --nodes)`,
       count(1),
+    )
+    .option(
+      '--ha',
+      'Redis as a Sentinel topology: a primary, two replicas, three sentinels; services follow failovers',
     )
     .option('--foreground', 'stay attached: stream prefixed logs; Ctrl-C stops the cluster')
     .option('--no-build', 'skip building the services')

@@ -1,19 +1,31 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { describeRedisTarget, type RedisTarget, redisTargetOptions } from './redis-target.js';
 
 /**
- * A control-plane connection that never gives up: reconnects with capped exponential backoff and
- * logs each state change once, so a Redis restart shows in the logs as down/up rather than a flood.
+ * The one factory for control-plane connections (every service, BullMQ's too, via `duplicate()`,
+ * which keeps the sentinel settings): a plain URL or a Sentinel master. It never gives up:
+ * reconnects with capped exponential backoff and logs each state change once, so a Redis restart or
+ * a failover shows in the logs as down/up rather than a flood. The log names the target without
+ * its password.
  */
-export function connectRedis(url: string, logger: Logger, options: RedisOptions = {}): Redis {
-  const log = logger.child({ component: 'redis' });
-  const redis = new Redis(url, {
+export function connectRedis(
+  target: RedisTarget | string,
+  logger: Logger,
+  options: RedisOptions = {},
+): Redis {
+  const resolved: RedisTarget = typeof target === 'string' ? { url: target } : target;
+  const log = logger.child({ component: 'redis', target: describeRedisTarget(resolved) });
+  const { url, options: targetOptions } = redisTargetOptions(resolved);
+  const settings: RedisOptions = {
     lazyConnect: false,
     maxRetriesPerRequest: 2,
     connectTimeout: 5_000,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+    ...targetOptions,
     ...options,
-  });
+  };
+  const redis = url === undefined ? new Redis(settings) : new Redis(url, settings);
   let down = false;
   redis.on('ready', () => {
     if (down) log.info('redis reconnected');
@@ -21,7 +33,11 @@ export function connectRedis(url: string, logger: Logger, options: RedisOptions 
     down = false;
   });
   redis.on('error', (error) => {
-    if (!down) log.warn({ err: error }, 'redis connection error');
+    if (!down)
+      log.warn(
+        { err: { message: error.message, code: (error as { code?: string }).code } },
+        'redis connection error',
+      );
     down = true;
   });
   return redis;

@@ -4,13 +4,19 @@ import type { Redis } from 'ioredis';
 import { loadConfig } from '../config/load-config.js';
 import { RuntimeConfig } from '../config/runtime-config.js';
 import { failpoints, mountFailpointRoutes } from '../failpoints/index.js';
+import { PrimaryWatch } from '../redis/primary-watch.js';
 import { connectRedis, pingRedis } from '../redis/redis-connection.js';
+import { type ReplicaAckPolicy, replicaAckPolicy } from '../redis/replica-ack.js';
 import { StarService } from './star-service.js';
 
 export interface ServiceContext<C> {
   service: StarService;
   config: C;
   redis: Redis;
+  /** Fires when the control plane's primary is another Redis than before (failover, restart). */
+  primary: PrimaryWatch;
+  /** How many Redis replicas must hold a journal append or fencing increment (WAIT). */
+  replicaAcks: ReplicaAckPolicy;
   /** Cluster-wide settings that change at run time (reloaded on every change notice). */
   runtime: RuntimeConfig;
 }
@@ -48,14 +54,19 @@ export async function runService<S extends TObject = TObject<Record<string, neve
     ...(params.http === undefined ? {} : { http: params.http }),
   });
   armFailpoints(service, config);
-  const redis = connectRedis(config.redisUrl, service.logger);
+  const redis = connectRedis(
+    { url: config.redisUrl, sentinels: config.redisSentinels, master: config.redisMaster },
+    service.logger,
+  );
+  const primary = new PrimaryWatch(redis, service.logger.child({ component: 'redis' }));
+  const replicaAcks = replicaAckPolicy(config);
   service.addHealthCheck('redis', () => pingRedis(redis));
   service.onShutdown('redis', () => redis.quit().catch(() => redis.disconnect()));
   const runtime = new RuntimeConfig(redis, service.logger);
   runtime.start();
   service.onShutdown('runtime-config', () => runtime.stop());
   service.app.get('/runtime-config', async () => ({ version: runtime.version, settings: runtime.settings }));
-  const context = { service, config, redis, runtime };
+  const context = { service, config, redis, primary, replicaAcks, runtime };
   await params.wire?.(context);
   service.installSignalHandlers();
   const address = await service.start();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type RedisServer, startRedis } from '../redis-server.js';
+import { SentinelTopology, type SentinelTopologyOptions } from '../sentinel-topology.js';
 import { type TempDir, tempDir } from '../temp-dir.js';
 import { waitFor } from '../wait-for.js';
 import { type RunningService, startService } from './service-launcher.js';
@@ -18,6 +19,11 @@ export interface StarClusterOptions {
   env?: Record<string, string>;
   /** STAR_ADMIN_KEY of every service; default a fresh random key, so auth is on; '' turns auth off. */
   adminKey?: string;
+  /**
+   * Run the control plane as a Sentinel topology (a primary, replicas, sentinels) instead of one
+   * redis-server; every service then follows the primary through the sentinels.
+   */
+  sentinel?: SentinelTopologyOptions;
 }
 
 /**
@@ -30,15 +36,18 @@ export class StarCluster {
   readonly nodes = new Map<string, RunningService>();
   readonly gateways = new Map<string, RunningService>();
   readonly checkpointers = new Map<string, RunningService>();
-  readonly options: Required<Omit<StarClusterOptions, 'groups' | 'env' | 'adminKey' | 'checkpointers'>> &
+  readonly options: Required<
+    Omit<StarClusterOptions, 'groups' | 'env' | 'adminKey' | 'checkpointers' | 'sentinel'>
+  > &
     Pick<StarClusterOptions, 'groups' | 'env'>;
   /** The bootstrap admin key (scope `*`) every service of this cluster was started with. */
   readonly adminKey: string;
   #redis!: RedisServer;
+  #sentinel: SentinelTopology | undefined;
   #dir!: TempDir;
 
   private constructor(options: StarClusterOptions) {
-    const { adminKey, ...rest } = options;
+    const { adminKey, sentinel: _sentinel, ...rest } = options;
     this.options = { nodeLeaseMs: 1_500, managerLeaseMs: 1_500, ...rest };
     this.adminKey = adminKey ?? `star-test-admin-${randomBytes(24).toString('base64url')}`;
   }
@@ -50,7 +59,10 @@ export class StarCluster {
 
   static async start(options: StarClusterOptions): Promise<StarCluster> {
     const cluster = new StarCluster(options);
-    cluster.#redis = await startRedis({ appendOnly: true });
+    if (options.sentinel) {
+      cluster.#sentinel = await SentinelTopology.start(options.sentinel);
+      cluster.#redis = await cluster.#sentinel.primary();
+    } else cluster.#redis = await startRedis({ appendOnly: true });
     cluster.#dir = tempDir('star-cluster-');
     await Promise.all(Array.from({ length: options.managers }, (_, i) => cluster.startManager(`m${i + 1}`)));
     await Promise.all(Array.from({ length: options.nodes }, (_, i) => cluster.startNode(`n${i + 1}`)));
@@ -78,7 +90,7 @@ export class StarCluster {
       {
         STAR_ADMIN_KEY: this.adminKey,
         ...this.options.env,
-        STAR_REDIS_URL: this.#redis.url,
+        ...this.#redisEnv(),
         STAR_INSTANCE_ID: id,
         STAR_IMAGE_DIR: this.imageDir,
         ...env,
@@ -89,8 +101,18 @@ export class StarCluster {
     return service;
   }
 
+  /** The control plane's redis-server; with `sentinel`, the primary at start (see `sentinel`). */
   get redis(): RedisServer {
     return this.#redis;
+  }
+
+  /** The Sentinel topology, when the cluster was started with `sentinel`. */
+  get sentinel(): SentinelTopology | undefined {
+    return this.#sentinel;
+  }
+
+  #redisEnv(): Record<string, string> {
+    return this.#sentinel ? this.#sentinel.env : { STAR_REDIS_URL: this.#redis.url };
   }
 
   async startManager(id: string, env: Record<string, string> = {}): Promise<RunningService> {
@@ -100,7 +122,7 @@ export class StarCluster {
       {
         STAR_ADMIN_KEY: this.adminKey,
         ...this.options.env,
-        STAR_REDIS_URL: this.#redis.url,
+        ...this.#redisEnv(),
         STAR_MANAGER_ID: id,
         STAR_INSTANCE_ID: id,
         STAR_MANAGER_LEASE_MS: String(this.options.managerLeaseMs),
@@ -131,7 +153,7 @@ export class StarCluster {
       {
         STAR_ADMIN_KEY: this.adminKey,
         ...this.options.env,
-        STAR_REDIS_URL: this.#redis.url,
+        ...this.#redisEnv(),
         STAR_NODE_ID: id,
         STAR_INSTANCE_ID: id,
         STAR_DATA_DIR: this.dataDirOf(id),
@@ -155,7 +177,7 @@ export class StarCluster {
       {
         STAR_ADMIN_KEY: this.adminKey,
         ...this.options.env,
-        STAR_REDIS_URL: this.#redis.url,
+        ...this.#redisEnv(),
         STAR_INSTANCE_ID: id,
         STAR_MANAGERS: [...this.managers.values()].map((manager) => manager.url).join(','),
         ...env,
@@ -232,7 +254,8 @@ export class StarCluster {
       service.process.resume();
       await service.process.stop(5_000);
     }
-    await this.#redis.stop();
+    if (this.#sentinel) await this.#sentinel.stop();
+    else await this.#redis.stop();
     await this.#dir.cleanup();
   }
 }
