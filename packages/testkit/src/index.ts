@@ -7,6 +7,7 @@ export { cutWalFrames, type WalCut } from './faults/power-loss.js';
 export { freePort, type GetPortOptions } from './free-port.js';
 export { waitForHealth } from './health.js';
 export * from './linearizability/index.js';
+export * from './netlab/index.js';
 export { ensureRedisServer, REDIS_INSTALL_HINT } from './redis-binary.js';
 export { pingRedis } from './redis-ping.js';
 export { type RedisServer, type StartRedisOptions, startRedis } from './redis-server.js';
