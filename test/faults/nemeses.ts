@@ -71,12 +71,11 @@ const partitionNodeRedis: Nemesis = {
   description: "cut one node's connections to Redis (refused, or blackholed) for 3x the lease",
   async run(context) {
     const id = context.random.pick(context.faults.nodeIds);
-    const proxy = context.faults.proxies.get(id)!.redis;
     const mode = context.random.pick(['refuse', 'blackhole'] as const);
-    proxy[mode]();
+    await context.faults.cutNodeFromRedis(id, mode);
     context.timeline.record(this.name, 'inject', `${id} -/- redis (${mode}) for ${context.leaseMs * 3} ms`);
     await sleep(context.leaseMs * 3);
-    proxy.heal();
+    await context.faults.healNetwork();
     context.timeline.record(this.name, 'heal', `${id} <-> redis`);
   },
 };
@@ -87,12 +86,11 @@ const partitionNodeInbound: Nemesis = {
     'cut every connection dialed to one node (its predecessors, clients, the gateway, managers) for 3x the lease',
   async run(context) {
     const id = context.random.pick(context.faults.nodeIds);
-    const proxy = context.faults.proxies.get(id)!.inbound;
     const mode = context.random.pick(['refuse', 'blackhole'] as const);
-    proxy[mode]();
+    await context.faults.cutInbound(id, mode);
     context.timeline.record(this.name, 'inject', `* -/-> ${id} (${mode}) for ${context.leaseMs * 3} ms`);
     await sleep(context.leaseMs * 3);
-    proxy.heal();
+    await context.faults.healNetwork();
     context.timeline.record(this.name, 'heal', `* --> ${id}`);
   },
 };

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { onExit } from 'signal-exit';
+import type { ServiceHost } from './cluster/service-launcher.js';
 import { freePort } from './free-port.js';
 import { ensureRedisServer } from './redis-binary.js';
 import { pingRedis } from './redis-ping.js';
@@ -18,11 +19,13 @@ export interface StartRedisOptions {
   /** A data dir owned by the caller (kept on stop); by default a fresh temp dir removed on stop. */
   dir?: string;
   startTimeoutMs?: number;
+  /** Runs the server on a network lab host, bound to its address (default 127.0.0.1 here). */
+  host?: ServiceHost;
 }
 
 export interface RedisServer {
   readonly port: number;
-  /** `redis://127.0.0.1:PORT` */
+  /** `redis://ADDRESS:PORT` (127.0.0.1 unless on a lab host) */
   readonly url: string;
   readonly dir: string;
   /** The current redis-server process; changes on restart(). */
@@ -64,6 +67,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     logFile: ownedDir ? join(dir, 'redis.log') : undefined,
     appendOnly: options.appendOnly ?? false,
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
+    host: options.host,
   };
   try {
     for (let attempt = 1; ; attempt++) {
@@ -90,24 +94,29 @@ interface LaunchConfig {
   appendOnly: boolean;
   startTimeoutMs: number;
   logFile: string | undefined;
+  host: ServiceHost | undefined;
 }
 
 async function launchRedis(config: LaunchConfig): Promise<ServiceProcess> {
   const { port, dir, appendOnly } = config;
+  const address = config.host?.address ?? '127.0.0.1';
   const server = startProcess({
+    ...(config.host && { netns: config.host.namespace }),
     name: `redis-${port}`,
     command: config.binary,
     ...(config.logFile && { logFile: config.logFile }),
     args: [
-      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'],
+      ...['--port', String(port), '--bind', address, '--dir', dir, '--daemonize', 'no'],
       ...['--save', '', '--logfile', ''],
+      // On a lab host clients come from other hosts, which protected mode (loopback only) refuses.
+      ...(config.host ? ['--protected-mode', 'no'] : []),
       ...(appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
     ],
   });
   let outcome: 'ready' | 'exited';
   try {
     outcome = await waitFor(
-      async () => (!server.isRunning() ? 'exited' : (await pingRedis(port)) ? 'ready' : false),
+      async () => (!server.isRunning() ? 'exited' : (await pingRedis(port, 500, address)) ? 'ready' : false),
       { description: `redis-server on port ${port} to answer PING`, timeoutMs: config.startTimeoutMs },
     );
   } catch (error) {
@@ -131,7 +140,11 @@ class LocalRedisServer implements RedisServer {
     private readonly config: LaunchConfig & { ownedDir: TempDir | undefined },
     private server: ServiceProcess,
   ) {
-    this.url = `redis://127.0.0.1:${config.port}`;
+    this.url = `redis://${this.#address}:${config.port}`;
+  }
+
+  get #address(): string {
+    return this.config.host?.address ?? '127.0.0.1';
   }
 
   get port(): number {
@@ -147,7 +160,7 @@ class LocalRedisServer implements RedisServer {
   }
 
   client(options: RedisOptions = {}): Redis {
-    const client = new Redis({ host: '127.0.0.1', port: this.port, ...options });
+    const client = new Redis({ host: this.#address, port: this.port, ...options });
     // Connection errors while a test kills or pauses the server are expected; commands still reject.
     client.on('error', () => {});
     client.once('end', () => this.#clients.delete(client));

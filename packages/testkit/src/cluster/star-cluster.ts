@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type RedisServer, startRedis } from '../redis-server.js';
 import { type TempDir, tempDir } from '../temp-dir.js';
 import { waitFor } from '../wait-for.js';
-import { type RunningService, startService } from './service-launcher.js';
+import { type RunningService, type ServiceHost, startService } from './service-launcher.js';
 
 export interface StarClusterOptions {
   managers: number;
@@ -18,6 +18,11 @@ export interface StarClusterOptions {
   env?: Record<string, string>;
   /** STAR_ADMIN_KEY of every service; default a fresh random key, so auth is on; '' turns auth off. */
   adminKey?: string;
+  /**
+   * The network lab host each service runs on, by id (`redis`, `m1`, `n1`, `g1`, `c1`, ...):
+   * undefined (the default) runs it here on 127.0.0.1.
+   */
+  placement?: (id: string) => ServiceHost | undefined;
 }
 
 /**
@@ -30,8 +35,10 @@ export class StarCluster {
   readonly nodes = new Map<string, RunningService>();
   readonly gateways = new Map<string, RunningService>();
   readonly checkpointers = new Map<string, RunningService>();
-  readonly options: Required<Omit<StarClusterOptions, 'groups' | 'env' | 'adminKey' | 'checkpointers'>> &
-    Pick<StarClusterOptions, 'groups' | 'env'>;
+  readonly options: Required<
+    Omit<StarClusterOptions, 'groups' | 'env' | 'adminKey' | 'checkpointers' | 'placement'>
+  > &
+    Pick<StarClusterOptions, 'groups' | 'env' | 'placement'>;
   /** The bootstrap admin key (scope `*`) every service of this cluster was started with. */
   readonly adminKey: string;
   #redis!: RedisServer;
@@ -50,7 +57,8 @@ export class StarCluster {
 
   static async start(options: StarClusterOptions): Promise<StarCluster> {
     const cluster = new StarCluster(options);
-    cluster.#redis = await startRedis({ appendOnly: true });
+    const redisHost = options.placement?.('redis');
+    cluster.#redis = await startRedis({ appendOnly: true, ...(redisHost && { host: redisHost }) });
     cluster.#dir = tempDir('star-cluster-');
     await Promise.all(Array.from({ length: options.managers }, (_, i) => cluster.startManager(`m${i + 1}`)));
     await Promise.all(Array.from({ length: options.nodes }, (_, i) => cluster.startNode(`n${i + 1}`)));
@@ -83,7 +91,7 @@ export class StarCluster {
         STAR_IMAGE_DIR: this.imageDir,
         ...env,
       },
-      { port: previous?.port },
+      { port: previous?.port, host: this.options.placement?.(id) },
     );
     this.checkpointers.set(id, service);
     return service;
@@ -110,7 +118,7 @@ export class StarCluster {
         STAR_IMAGE_DIR: this.imageDir,
         ...env,
       },
-      { port: previous?.port },
+      { port: previous?.port, host: this.options.placement?.(id) },
     );
     this.managers.set(id, service);
     return service;
@@ -141,7 +149,7 @@ export class StarCluster {
         STAR_LEASE_RENEW_MS: String(Math.max(50, Math.floor(this.options.nodeLeaseMs / 5))),
         ...options.env,
       },
-      { port: previous?.port ?? options.port },
+      { port: previous?.port ?? options.port, host: this.options.placement?.(id) },
     );
     this.nodes.set(id, service);
     return service;
@@ -160,7 +168,7 @@ export class StarCluster {
         STAR_MANAGERS: [...this.managers.values()].map((manager) => manager.url).join(','),
         ...env,
       },
-      { port: previous?.port },
+      { port: previous?.port, host: this.options.placement?.(id) },
     );
     this.gateways.set(id, service);
     return service;
