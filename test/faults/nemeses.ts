@@ -2,6 +2,7 @@ import { sleep, waitFor } from '@star/testkit';
 import { failpointNemeses } from './failpoint-nemeses.js';
 import type { FaultCluster } from './fault-cluster.js';
 import type { FaultTimeline } from './fault-timeline.js';
+import { partitionNemeses } from './partition-nemeses.js';
 import type { Random } from './random.js';
 
 /** What a nemesis gets to work with. */
@@ -18,6 +19,8 @@ export interface Nemesis {
   name: string;
   /** What it does, for the docs and the summary. */
   description: string;
+  /** Needs the namespaced hosts (network lab): left out, loudly, on the TCP-proxy fallback. */
+  needsHosts?: boolean;
   run(context: NemesisContext): Promise<void>;
 }
 
@@ -283,4 +286,5 @@ export const nemeses: Nemesis[] = [
   checkpointerKill,
   rollingRestart,
   ...failpointNemeses,
+  ...partitionNemeses,
 ];

@@ -1,13 +1,24 @@
 import { run, runQuietly } from './commands.js';
+import { DelayRelay, ensureRelayTools } from './delay-relay.js';
 import { HOST_INTERFACE, type Host } from './host.js';
 
-/** How a host's outgoing packets are shaped (tc netem). */
+/** How a host's outgoing packets are shaped. */
 export interface Shape {
   delayMs: number;
   /** Each packet's delay varies by up to this much (normal distribution; reorders packets too). */
   jitterMs?: number;
   /** Percent of packets lost, 0-100. */
   lossPercent?: number;
+}
+
+/** What the lab tells Netem about its plumbing (for the relay stand-in). */
+export interface NetemWiring {
+  bridge: string;
+  hosts: () => Host[];
+  /** The root-side veth end of a host. */
+  rootLinkOf: (host: Host) => string;
+  /** Names for a relay pair in front of a host; recorded for clean-up before they are made. */
+  relayLinksOf: (host: Host) => { relayLink: string; bridgePort: string };
 }
 
 /** `netem` arguments for a shape. */
@@ -20,18 +31,31 @@ export function netemArgs(shape: Shape): string[] {
 }
 
 /**
- * Slow and lossy links with `tc netem` on each host's egress (as Jepsen's `net/shape!`): a shape on
- * one host slows everything it sends; a shape towards some hosts (a prio qdisc whose fourth band
- * holds the netem, chosen by destination address) slows only what it sends them. Shaping both
- * ends of a pair slows the pair's round trips by twice the delay, and nothing else.
+ * Slow and lossy links, as Jepsen's `net/shape!`: a shape on one host slows everything it sends; a
+ * shape towards some hosts slows only what it sends them. Shaping both ends of a pair slows the
+ * pair's round trips by twice the delay, and nothing else. With `tc netem` (a prio qdisc whose
+ * fourth band holds the netem, picked by destination address); on a kernel built without netem
+ * (CONFIG_NET_SCH_NETEM unset, as on some VM kernels) with a userspace frame relay in front of the
+ * host instead (see delay-relay.ts), said in `mechanism`.
  */
 export class Netem {
-  readonly #shaped = new Set<Host>();
+  readonly #wiring: NetemWiring;
+  readonly #netem = new Set<Host>();
+  readonly #relays = new Map<Host, DelayRelay>();
+  #offloadsOff = false;
+
+  constructor(wiring: NetemWiring) {
+    this.#wiring = wiring;
+  }
 
   /** Shapes every packet `host` sends, or only those to `towards`. Replaces an earlier shape. */
   async shape(host: Host, shape: Shape, towards?: Host[]): Promise<void> {
     await this.clear(host);
-    this.#shaped.add(host);
+    if ((await netemUnavailableReason()) !== undefined) {
+      await this.#relay(host, shape, towards);
+      return;
+    }
+    this.#netem.add(host);
     const dev = ['dev', HOST_INTERFACE];
     if (towards === undefined) {
       await host.exec('tc', ['qdisc', 'add', ...dev, 'root', 'netem', ...netemArgs(shape)]);
@@ -40,15 +64,7 @@ export class Netem {
     // Bands 1-3 keep the default priomap for everything else; band 4 only gets what the filters pick.
     await host.exec('tc', ['qdisc', 'add', ...dev, 'root', 'handle', '1:', 'prio', 'bands', '4']);
     await host.exec('tc', [
-      'qdisc',
-      'add',
-      ...dev,
-      'parent',
-      '1:4',
-      'handle',
-      '40:',
-      'netem',
-      ...netemArgs(shape),
+      ...['qdisc', 'add', ...dev, 'parent', '1:4', 'handle', '40:', 'netem', ...netemArgs(shape)],
     ]);
     for (const target of towards) {
       await host.exec('tc', [
@@ -58,26 +74,59 @@ export class Netem {
     }
   }
 
+  async #relay(host: Host, shape: Shape, towards: Host[] | undefined): Promise<void> {
+    await ensureRelayTools();
+    if (!this.#offloadsOff) {
+      // A raw socket reads frames as the stack left them: with checksum offload the checksums are
+      // still unfilled, and a frame resent raw would be dropped. Every sender fills them itself now.
+      for (const each of this.#wiring.hosts())
+        await each.exec('ethtool', ['-K', HOST_INTERFACE, 'tx', 'off']);
+      await run('ethtool', ['-K', this.#wiring.bridge, 'tx', 'off']);
+      this.#offloadsOff = true;
+    }
+    const relay = await DelayRelay.start(
+      {
+        hostLink: this.#wiring.rootLinkOf(host),
+        bridge: this.#wiring.bridge,
+        ...this.#wiring.relayLinksOf(host),
+      },
+      shape,
+      (towards ?? []).map((target) => target.address),
+    );
+    this.#relays.set(host, relay);
+  }
+
   /** Removes `host`'s shape (if any). */
   async clear(host: Host): Promise<void> {
-    if (!this.#shaped.delete(host)) return;
+    const relay = this.#relays.get(host);
+    if (relay !== undefined) {
+      this.#relays.delete(host);
+      await relay.stop();
+    }
+    if (!this.#netem.delete(host)) return;
     await host.exec('tc', ['qdisc', 'del', 'dev', HOST_INTERFACE, 'root']).catch(() => {});
   }
 
   async clearAll(): Promise<void> {
-    await Promise.all([...this.#shaped].map((host) => this.clear(host)));
+    for (const host of [...this.#netem, ...this.#relays.keys()]) await this.clear(host);
   }
 
   get healed(): boolean {
-    return this.#shaped.size === 0;
+    return this.#netem.size === 0 && this.#relays.size === 0;
+  }
+
+  /** What shapes packets here (for timelines and reports). */
+  get mechanism(): string {
+    return netemAvailable === false ? 'userspace relay (no tc netem in this kernel)' : 'tc netem';
   }
 }
 
 let netemProbe: Promise<string | undefined> | undefined;
+let netemAvailable: boolean | undefined;
 
 /**
- * Why `tc netem` cannot run here (a kernel built without CONFIG_NET_SCH_NETEM, as some VM kernels
- * are), or undefined when it can. Probed once on a veth in a throwaway namespace.
+ * Why `tc netem` cannot run here (a kernel built without CONFIG_NET_SCH_NETEM), or undefined when
+ * it can. Probed once on a veth in a throwaway namespace.
  */
 export function netemUnavailableReason(): Promise<string | undefined> {
   netemProbe ??= (async () => {
@@ -99,8 +148,10 @@ export function netemUnavailableReason(): Promise<string | undefined> {
         'delay',
         '1ms',
       ]);
+      netemAvailable = true;
       return undefined;
     } catch (error) {
+      netemAvailable = false;
       return `tc netem is unavailable on this kernel (${(error as Error).message.split('\n')[0]})`;
     } finally {
       await runQuietly('ip', ['netns', 'del', name]);

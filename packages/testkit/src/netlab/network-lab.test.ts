@@ -19,9 +19,8 @@ if (unavailable !== undefined) {
 
 const netemMissing = unavailable === undefined ? await netemUnavailableReason() : unavailable;
 if (netemMissing !== undefined) {
-  const message = `NETEM TEST CANNOT RUN: ${netemMissing}`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`\n${'!'.repeat(80)}\n${message}\n${'!'.repeat(80)}\n`);
+  // Not a skip: the shapes run through the userspace relay instead; said so that nobody is fooled.
+  console.warn(`${netemMissing}: the netem tests exercise the userspace relay stand-in`);
 }
 
 const PORT = 7400;
@@ -145,22 +144,19 @@ describe.skipIf(unavailable !== undefined)('network lab', () => {
     await lab.heal();
   });
 
-  it.skipIf(netemMissing !== undefined)(
-    'netem delay slows a round trip measurably, and only between the shaped pair',
-    async () => {
-      const before = await roundTrip(a, b);
-      await lab.netem.shape(a, { delayMs: 150 }, [b]);
-      const slowed = await roundTrip(a, b, 3_000);
-      await lab.netem.shape(a, { delayMs: 150, jitterMs: 20, lossPercent: 0 });
-      const slowedAll = await roundTrip(a, b, 3_000);
-      await lab.heal();
-      const after = await roundTrip(a, b);
-      expect(before).toBeLessThan(50);
-      expect(slowed).toBeGreaterThanOrEqual(140);
-      expect(slowedAll).toBeGreaterThanOrEqual(100);
-      expect(after).toBeLessThan(50);
-    },
-  );
+  it('netem delay slows a round trip measurably, and only between the shaped pair', async () => {
+    const before = await roundTrip(a, b);
+    await lab.netem.shape(a, { delayMs: 150 }, [b]);
+    const slowed = await roundTrip(a, b, 3_000);
+    await lab.netem.shape(a, { delayMs: 150, jitterMs: 20, lossPercent: 0 });
+    const slowedAll = await roundTrip(a, b, 3_000);
+    await lab.heal();
+    const after = await roundTrip(a, b);
+    expect(before).toBeLessThan(50);
+    expect(slowed).toBeGreaterThanOrEqual(140);
+    expect(slowedAll).toBeGreaterThanOrEqual(100);
+    expect(after).toBeLessThan(50);
+  });
 });
 
 describe.skipIf(unavailable !== undefined)('network lab clean-up', () => {

@@ -41,12 +41,27 @@ const FIRST_HOST_OCTET = 10;
 export class NetworkLab {
   readonly hosts = new Map<string, Host>();
   readonly rules: PartitionRules;
-  readonly netem = new Netem();
+  readonly netem: Netem;
   readonly #record: LabRecord;
+  readonly #octets = new Map<Host, number>();
 
   private constructor(record: LabRecord) {
     this.#record = record;
     this.rules = new PartitionRules(this.hosts);
+    this.netem = new Netem({
+      bridge: record.bridge,
+      hosts: () => [...this.hosts.values()],
+      rootLinkOf: (host) => `st${this.runId}${host.name}`,
+      relayLinksOf: (host) => {
+        const octet = this.#octets.get(host)!;
+        const links = { relayLink: `st${this.runId}r${octet}`, bridgePort: `st${this.runId}q${octet}` };
+        if (!this.#record.links.includes(links.relayLink)) {
+          this.#record.links.push(links.relayLink);
+          saveRecord(this.#record);
+        }
+        return links;
+      },
+    });
   }
 
   get runId(): string {
@@ -111,6 +126,7 @@ export class NetworkLab {
   /** Removes every namespace, link and the bridge this run made (killing what still runs inside). */
   async stop(): Promise<void> {
     if (!openLabs.delete(this.#record)) return;
+    await this.netem.clearAll().catch(() => {});
     await undo(this.#record);
   }
 
@@ -145,7 +161,9 @@ export class NetworkLab {
     await run('ip', ['-n', namespace, 'addr', 'add', `${address}/24`, 'dev', HOST_INTERFACE]);
     await run('ip', ['-n', namespace, 'link', 'set', HOST_INTERFACE, 'up']);
     await run('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
-    this.hosts.set(name, new Host(name, namespace, address));
+    const host = new Host(name, namespace, address);
+    this.#octets.set(host, octet);
+    this.hosts.set(name, host);
   }
 }
 
