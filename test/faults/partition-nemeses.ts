@@ -20,7 +20,8 @@ import type { Nemesis, NemesisContext } from './nemeses.js';
 
 /** Every host of the cluster: redis, m1.., n1.., g1, c1. */
 function allHosts(context: NemesisContext, nemesis: string): string[] {
-  return [...context.faults.requireLab(nemesis).hosts.keys()];
+  // Sorted: the lab makes hosts in parallel, and a seed must replay the same split.
+  return [...context.faults.requireLab(nemesis).hosts.keys()].sort();
 }
 
 /** Installs `grudge`, holds it for 3x the lease, heals. */
