@@ -38,10 +38,13 @@ export type NetworkCutMode = 'refuse' | 'blackhole';
 const cutModes: Record<NetworkCutMode, CutMode> = { refuse: 'reject', blackhole: 'drop' };
 
 /**
- * `hosts` when this machine can build namespaced hosts; otherwise `proxies`, said loudly, and a
+ * `proxies` when STAR_FAULTS_NETWORK=proxies asks for it; else `hosts` when this machine can build
+ * namespaced hosts; otherwise `proxies`, said loudly, and a
  * failure under CI (which has root: a missing lab there is a broken machine, not a reason to skip).
  */
 export async function defaultFaultNetwork(): Promise<FaultNetwork> {
+  // Chosen explicitly (to compare with the old wiring, or to run without root on purpose).
+  if (process.env.STAR_FAULTS_NETWORK === 'proxies') return 'proxies';
   const reason = await netlabUnavailableReason();
   if (reason === undefined) return 'hosts';
   const message = `FAULT SUITE CANNOT RUN ON NAMESPACED HOSTS: ${reason}; falling back to TCP proxies, WITHOUT the partition nemeses`;

@@ -74,6 +74,28 @@ const halves: Nemesis = {
   },
 };
 
+/**
+ * The halves split that found issue-14 finding 1: one whole chain (and the gateway, so clients
+ * still write through it) on the side without Redis and the managers; the rest on the other.
+ */
+const chainMinority: Nemesis = {
+  name: 'partition-chain-minority',
+  needsHosts: true,
+  description:
+    'every member of one chain (with the gateway) on the side of a split without Redis and the managers',
+  async run(context) {
+    const shard = context.random.pick(await context.faults.shards());
+    const minority = [...shard.chain, 'g1'];
+    const majority = allHosts(context, this.name).filter((host) => !minority.includes(host));
+    await holdGrudge(
+      context,
+      this.name,
+      completeGrudge([minority, majority]),
+      `shard ${shard.id}'s chain [${minority.join(',')}] | [${majority.join(',')}]`,
+    );
+  },
+};
+
 const bridge: Nemesis = {
   name: 'partition-bridge',
   needsHosts: true,
@@ -198,6 +220,7 @@ const slowNetwork: Nemesis = {
 /** Every partition nemesis, in the order the short schedule runs them (they need the lab's hosts). */
 export const partitionNemeses: Nemesis[] = [
   halves,
+  chainMinority,
   bridge,
   isolateNode,
   neighbours,
