@@ -381,6 +381,12 @@ export class Coordinator {
     for (const shard of state.shards.values()) {
       const rf = state.namespaces.get(shard.namespace)?.replicationFactor ?? shard.chain.length;
       if (shard.chain.length >= rf) continue;
+      // A member unheard for a lease may be on its way out of the chain too (a partition cuts
+      // whole chains off the control plane). A joiner added now could not copy from it, and once
+      // the last such member is removed the joiner, holding nothing, would be the chain: wait
+      // until every member renews again (or is removed, keeping the last) before adding one.
+      if (shard.chain.some((id) => (this.#detector.silentForMs(id) ?? 0) >= this.#settings.nodeLeaseMs))
+        continue;
       const replacement = chooseReplacement({
         chain: shard.chain,
         shard: shard.id,
