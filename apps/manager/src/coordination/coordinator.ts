@@ -178,7 +178,14 @@ export class Coordinator {
 
   async #publishAll(shards: Shard[]): Promise<void> {
     const nodes = this.#store.state.nodes;
-    await Promise.all(shards.map((shard) => this.#publisher.publish(shard, nodes)));
+    // Members unheard for a lease are not waited for (each would cost a configure timeout before
+    // the next failure check: a chain cut off the control plane took 8-10 s to be noticed).
+    const unheard = new Set(
+      shards
+        .flatMap((shard) => shard.chain)
+        .filter((id) => (this.#detector.silentForMs(id) ?? 0) >= this.#settings.nodeLeaseMs),
+    );
+    await Promise.all(shards.map((shard) => this.#publisher.publish(shard, nodes, unheard)));
   }
 
   async #checkMembership(): Promise<void> {
