@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { NodeStatus, Shard } from '@star/protocol';
-import { freePort, type RunningService, StarCluster, TcpProxy, waitFor } from '@star/testkit';
+import {
+  type CutMode,
+  completeGrudge,
+  freePort,
+  NetworkLab,
+  netlabUnavailableReason,
+  type RunningService,
+  StarCluster,
+  TcpProxy,
+  waitFor,
+} from '@star/testkit';
 import { FailpointControl } from './failpoint-control.js';
 import { headBalanceProblem } from './head-balance.js';
 
@@ -17,6 +27,34 @@ export interface FaultClusterOptions {
   env?: { services?: Record<string, string>; node?: (id: string) => Record<string, string> };
   /** Runs before a node's first start, with its data dir (say to mount a tmpfs there). */
   prepareDataDir?: (id: string, dataDir: string) => void;
+  /**
+   * `hosts` (the default where the network lab can run): every service on its own network
+   * namespace host, faults as firewall rules; `proxies`: all on 127.0.0.1, nodes behind TCP proxies.
+   */
+  network?: FaultNetwork;
+}
+
+export type FaultNetwork = 'hosts' | 'proxies';
+
+/** How a cut connection fails: `refuse` (resets, at once) or `blackhole` (packets vanish). */
+export type NetworkCutMode = 'refuse' | 'blackhole';
+
+const cutModes: Record<NetworkCutMode, CutMode> = { refuse: 'reject', blackhole: 'drop' };
+
+/**
+ * `proxies` when STAR_FAULTS_NETWORK=proxies asks for it; else `hosts` when this machine can build
+ * namespaced hosts; otherwise `proxies`, said loudly, and a
+ * failure under CI (which has root: a missing lab there is a broken machine, not a reason to skip).
+ */
+export async function defaultFaultNetwork(): Promise<FaultNetwork> {
+  // Chosen explicitly (to compare with the old wiring, or to run without root on purpose).
+  if (process.env.STAR_FAULTS_NETWORK === 'proxies') return 'proxies';
+  const reason = await netlabUnavailableReason();
+  if (reason === undefined) return 'hosts';
+  const message = `FAULT SUITE CANNOT RUN ON NAMESPACED HOSTS: ${reason}; falling back to TCP proxies, WITHOUT the partition nemeses`;
+  if (process.env.CI === 'true') throw new Error(message);
+  console.warn(`\n${'!'.repeat(80)}\n${message}\n${'!'.repeat(80)}\n`);
+  return 'proxies';
 }
 
 /** The proxies one node is reached through and reaches Redis through. */
@@ -35,9 +73,12 @@ export interface HealTimes {
 
 /**
  * The cluster the fault suite runs against: a StarCluster (Redis with AOF, managers, a checkpointer,
- * a gateway) whose nodes are each wired through two TCP proxies the harness controls, so a node can
- * be cut off from Redis, or everyone's connections to it cut, while every process keeps running.
- * Every service has the cluster secret, so nemeses can arm failpoints at run time.
+ * a gateway). On `hosts` every service (Redis `redis`, managers `m1..`, nodes `n1..`, gateway `g1`,
+ * checkpointer `c1`) runs on its own network lab host, and network faults are the lab's firewall
+ * rules and netem shapes between hosts; on `proxies` (no root) each node is wired through two TCP
+ * proxies, which can cut a node from Redis or cut connections dialed to it, and nothing more.
+ * Either way every process keeps running through a network fault. Every service has the cluster
+ * secret, so nemeses can arm failpoints at run time.
  */
 export class FaultCluster {
   readonly cluster: StarCluster;
@@ -45,18 +86,29 @@ export class FaultCluster {
   readonly proxies = new Map<string, NodeProxies>();
   readonly clusterSecret: string;
   readonly failpoints: FailpointControl;
+  /** The hosts every service runs on (`hosts` network only). */
+  readonly lab: NetworkLab | undefined;
   #gateway!: RunningService;
 
-  private constructor(cluster: StarCluster, options: FaultClusterOptions, clusterSecret: string) {
+  private constructor(
+    cluster: StarCluster,
+    options: FaultClusterOptions,
+    clusterSecret: string,
+    lab: NetworkLab | undefined,
+  ) {
     this.cluster = cluster;
     this.options = options;
     this.clusterSecret = clusterSecret;
     this.failpoints = new FailpointControl(clusterSecret);
+    this.lab = lab;
   }
 
   static async start(options: FaultClusterOptions): Promise<FaultCluster> {
     const clusterSecret = `star-faults-${randomBytes(18).toString('base64url')}`;
+    const network = options.network ?? (await defaultFaultNetwork());
+    const lab = network === 'hosts' ? await NetworkLab.start({ hosts: hostNames(options) }) : undefined;
     const cluster = await StarCluster.start({
+      ...(lab && { placement: (id: string) => lab.hosts.get(id) }),
       managers: options.managers,
       nodes: 0,
       checkpointers: 1,
@@ -72,8 +124,11 @@ export class FaultCluster {
         STAR_WRITE_BYTES_PER_SEC: '200000',
         STAR_CLUSTER_SECRET: clusterSecret,
       },
+    }).catch(async (error: unknown) => {
+      await lab?.stop();
+      throw error;
     });
-    const faults = new FaultCluster(cluster, options, clusterSecret);
+    const faults = new FaultCluster(cluster, options, clusterSecret, lab);
     try {
       await Promise.all(Array.from({ length: options.nodes }, (_, i) => faults.#startFirstNode(`n${i + 1}`)));
       await cluster.waitForNodes(options.nodes);
@@ -92,19 +147,26 @@ export class FaultCluster {
   }
 
   async #startFirstNode(id: string): Promise<void> {
+    this.options.prepareDataDir?.(id, this.dataDirOf(id));
+    if (this.lab !== undefined) {
+      await this.cluster.startNode(id, { env: this.#nodeEnv(id) });
+      return;
+    }
     const port = await freePort();
     const inbound = await TcpProxy.start({ target: { port }, name: `${id}-inbound` });
     const redis = await TcpProxy.start({ target: { port: this.cluster.redis.port }, name: `${id}-redis` });
     this.proxies.set(id, { inbound, redis });
-    this.options.prepareDataDir?.(id, this.dataDirOf(id));
     await this.cluster.startNode(id, { env: this.#nodeEnv(id), port });
   }
 
+  /** A node's own environment: its proxies (on the proxy network) and what the options add. */
   #nodeEnv(id: string): Record<string, string> {
-    const proxies = this.proxies.get(id)!;
+    const proxies = this.proxies.get(id);
     return {
-      STAR_REDIS_URL: `redis://${proxies.redis.address}`,
-      STAR_ADVERTISE_ADDRESS: proxies.inbound.address,
+      ...(proxies && {
+        STAR_REDIS_URL: `redis://${proxies.redis.address}`,
+        STAR_ADVERTISE_ADDRESS: proxies.inbound.address,
+      }),
       ...this.options.env?.node?.(id),
     };
   }
@@ -117,6 +179,45 @@ export class FaultCluster {
   /** Where node `id` keeps its shard databases (`shard-<id>.sqlite`). */
   dataDirOf(id: string): string {
     return this.cluster.dataDirOf(id);
+  }
+
+  /** The network the services run on. */
+  get network(): FaultNetwork {
+    return this.lab === undefined ? 'proxies' : 'hosts';
+  }
+
+  /** The lab, for nemeses that need hosts; throws (naming the nemesis) on the proxy network. */
+  requireLab(nemesis: string): NetworkLab {
+    if (this.lab === undefined) throw new Error(`${nemesis} needs namespaced hosts (the network lab)`);
+    return this.lab;
+  }
+
+  /** Cuts node `id` from Redis, both ways, while both keep running (heal with `healNetwork`). */
+  async cutNodeFromRedis(id: string, mode: NetworkCutMode): Promise<void> {
+    if (this.lab !== undefined) {
+      await this.lab.rules.partition(completeGrudge([[id], ['redis']]), cutModes[mode]);
+      return;
+    }
+    const proxy = this.proxies.get(id)!.redis;
+    proxy[mode]();
+  }
+
+  /** Cuts every connection dialed to node `id` (peers, managers, gateway, clients, harness). */
+  async cutInbound(id: string, mode: NetworkCutMode): Promise<void> {
+    if (this.lab !== undefined) {
+      await this.lab.rules.cutInbound(id, this.node(id).port, cutModes[mode]);
+      return;
+    }
+    this.proxies.get(id)!.inbound[mode]();
+  }
+
+  /** Removes every network fault: the lab's rules and shapes, or the proxies' cuts. */
+  async healNetwork(): Promise<void> {
+    await this.lab?.heal();
+    for (const { inbound, redis } of this.proxies.values()) {
+      inbound.heal();
+      redis.heal();
+    }
   }
 
   get gateway(): RunningService {
@@ -246,14 +347,31 @@ export class FaultCluster {
       if (inbound.mode !== 'open' || redis.mode !== 'open')
         return `a proxy is still ${inbound.mode}/${redis.mode}`;
     }
+    if (this.lab !== undefined && !this.lab.healed)
+      return `network faults still in force: ${this.lab.rules.describe()}`;
     return undefined;
   }
 
   async stop(): Promise<void> {
-    await this.cluster.stop();
-    for (const { inbound, redis } of this.proxies.values()) {
-      await inbound.close();
-      await redis.close();
+    try {
+      await this.cluster.stop();
+      for (const { inbound, redis } of this.proxies.values()) {
+        await inbound.close();
+        await redis.close();
+      }
+    } finally {
+      await this.lab?.stop();
     }
   }
+}
+
+/** One host per service: Redis, each manager, each node, the gateway and the checkpointer. */
+function hostNames(options: FaultClusterOptions): string[] {
+  return [
+    'redis',
+    ...Array.from({ length: options.managers }, (_, i) => `m${i + 1}`),
+    ...Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`),
+    'g1',
+    'c1',
+  ];
 }

@@ -4,6 +4,7 @@ import { diskNemeses } from './disk-nemeses.js';
 import { failpointNemeses } from './failpoint-nemeses.js';
 import type { FaultCluster } from './fault-cluster.js';
 import type { FaultTimeline } from './fault-timeline.js';
+import { partitionNemeses } from './partition-nemeses.js';
 import type { Random } from './random.js';
 
 /** What a nemesis gets to work with. */
@@ -20,6 +21,8 @@ export interface Nemesis {
   name: string;
   /** What it does, for the docs and the summary. */
   description: string;
+  /** Needs the namespaced hosts (network lab): left out, loudly, on the TCP-proxy fallback. */
+  needsHosts?: boolean;
   run(context: NemesisContext): Promise<void>;
 }
 
@@ -73,12 +76,11 @@ const partitionNodeRedis: Nemesis = {
   description: "cut one node's connections to Redis (refused, or blackholed) for 3x the lease",
   async run(context) {
     const id = context.random.pick(context.faults.nodeIds);
-    const proxy = context.faults.proxies.get(id)!.redis;
     const mode = context.random.pick(['refuse', 'blackhole'] as const);
-    proxy[mode]();
+    await context.faults.cutNodeFromRedis(id, mode);
     context.timeline.record(this.name, 'inject', `${id} -/- redis (${mode}) for ${context.leaseMs * 3} ms`);
     await sleep(context.leaseMs * 3);
-    proxy.heal();
+    await context.faults.healNetwork();
     context.timeline.record(this.name, 'heal', `${id} <-> redis`);
   },
 };
@@ -89,12 +91,11 @@ const partitionNodeInbound: Nemesis = {
     'cut every connection dialed to one node (its predecessors, clients, the gateway, managers) for 3x the lease',
   async run(context) {
     const id = context.random.pick(context.faults.nodeIds);
-    const proxy = context.faults.proxies.get(id)!.inbound;
     const mode = context.random.pick(['refuse', 'blackhole'] as const);
-    proxy[mode]();
+    await context.faults.cutInbound(id, mode);
     context.timeline.record(this.name, 'inject', `* -/-> ${id} (${mode}) for ${context.leaseMs * 3} ms`);
     await sleep(context.leaseMs * 3);
-    proxy.heal();
+    await context.faults.healNetwork();
     context.timeline.record(this.name, 'heal', `* --> ${id}`);
   },
 };
@@ -289,4 +290,5 @@ export const nemeses: Nemesis[] = [
   ...failpointNemeses,
   ...diskNemeses,
   ...clockNemeses,
+  ...partitionNemeses,
 ];

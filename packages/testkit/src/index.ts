@@ -1,5 +1,5 @@
 export { ChainCluster, type ChainClusterOptions, type ChainNode } from './cluster/chain-cluster.js';
-export { type RunningService, startService } from './cluster/service-launcher.js';
+export { type RunningService, type ServiceHost, startService } from './cluster/service-launcher.js';
 export { StarCluster, type StarClusterOptions } from './cluster/star-cluster.js';
 export { MARIADB_INSTALL_HINT, type MariadbServer, startMariadb } from './databases/mariadb-server.js';
 export { POSTGRES_INSTALL_HINT, type PostgresServer, startPostgres } from './databases/postgres-server.js';
@@ -9,6 +9,7 @@ export { canMountTmpfs, cleanupStaleTmpfs, SizedTmpfs } from './faults/tmpfs.js'
 export { freePort, type GetPortOptions } from './free-port.js';
 export { waitForHealth } from './health.js';
 export * from './linearizability/index.js';
+export * from './netlab/index.js';
 export { ensureRedisServer, REDIS_INSTALL_HINT } from './redis-binary.js';
 export { pingRedis } from './redis-ping.js';
 export { redisRole } from './redis-role.js';

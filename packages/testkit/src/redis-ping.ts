@@ -1,11 +1,11 @@
 import { Socket } from 'node:net';
 
 /**
- * True if a Redis on 127.0.0.1:port answers PING with PONG within `timeoutMs`.
+ * True if a Redis on host:port (default 127.0.0.1) answers PING with PONG within `timeoutMs`.
  * A raw socket, because ioredis would retry and queue on its own; a server still loading its AOF
  * answers -LOADING, which counts as not ready.
  */
-export function pingRedis(port: number, timeoutMs = 500): Promise<boolean> {
+export function pingRedis(port: number, timeoutMs = 500, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     let reply = '';
@@ -20,6 +20,6 @@ export function pingRedis(port: number, timeoutMs = 500): Promise<boolean> {
       reply += chunk.toString('utf8');
       if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
     });
-    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.connect(port, host, () => socket.write('PING\r\n'));
   });
 }

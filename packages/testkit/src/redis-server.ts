@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { onExit } from 'signal-exit';
+import type { ServiceHost } from './cluster/service-launcher.js';
 import { freePort } from './free-port.js';
 import { ensureRedisServer } from './redis-binary.js';
 import { pingRedis } from './redis-ping.js';
@@ -20,11 +21,13 @@ export interface StartRedisOptions {
   startTimeoutMs?: number;
   /** More redis-server arguments (e.g. `--replicaof 127.0.0.1 PORT` for a replica). */
   args?: string[];
+  /** Runs the server on a network lab host, bound to its address (default 127.0.0.1 here). */
+  host?: ServiceHost;
 }
 
 export interface RedisServer {
   readonly port: number;
-  /** `redis://127.0.0.1:PORT` */
+  /** `redis://ADDRESS:PORT` (127.0.0.1 unless on a lab host) */
   readonly url: string;
   readonly dir: string;
   /** The current redis-server process; changes on restart(). */
@@ -67,6 +70,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     appendOnly: options.appendOnly ?? false,
     args: options.args ?? [],
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
+    host: options.host,
   };
   try {
     for (let attempt = 1; ; attempt++) {
@@ -94,17 +98,22 @@ interface LaunchConfig {
   args: string[];
   startTimeoutMs: number;
   logFile: string | undefined;
+  host: ServiceHost | undefined;
 }
 
 async function launchRedis(config: LaunchConfig): Promise<ServiceProcess> {
   const { port, dir, appendOnly } = config;
+  const address = config.host?.address ?? '127.0.0.1';
   const server = startProcess({
+    ...(config.host && { netns: config.host.namespace }),
     name: `redis-${port}`,
     command: config.binary,
     ...(config.logFile && { logFile: config.logFile }),
     args: [
-      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'],
+      ...['--port', String(port), '--bind', address, '--dir', dir, '--daemonize', 'no'],
       ...['--save', '', '--logfile', ''],
+      // On a lab host clients come from other hosts, which protected mode (loopback only) refuses.
+      ...(config.host ? ['--protected-mode', 'no'] : []),
       ...(appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
       ...config.args,
     ],
@@ -112,7 +121,7 @@ async function launchRedis(config: LaunchConfig): Promise<ServiceProcess> {
   let outcome: 'ready' | 'exited';
   try {
     outcome = await waitFor(
-      async () => (!server.isRunning() ? 'exited' : (await pingRedis(port)) ? 'ready' : false),
+      async () => (!server.isRunning() ? 'exited' : (await pingRedis(port, 500, address)) ? 'ready' : false),
       { description: `redis-server on port ${port} to answer PING`, timeoutMs: config.startTimeoutMs },
     );
   } catch (error) {
@@ -136,7 +145,11 @@ class LocalRedisServer implements RedisServer {
     private readonly config: LaunchConfig & { ownedDir: TempDir | undefined },
     private server: ServiceProcess,
   ) {
-    this.url = `redis://127.0.0.1:${config.port}`;
+    this.url = `redis://${this.#address}:${config.port}`;
+  }
+
+  get #address(): string {
+    return this.config.host?.address ?? '127.0.0.1';
   }
 
   get port(): number {
@@ -152,7 +165,7 @@ class LocalRedisServer implements RedisServer {
   }
 
   client(options: RedisOptions = {}): Redis {
-    const client = new Redis({ host: '127.0.0.1', port: this.port, ...options });
+    const client = new Redis({ host: this.#address, port: this.port, ...options });
     // Connection errors while a test kills or pauses the server are expected; commands still reject.
     client.on('error', () => {});
     client.once('end', () => this.#clients.delete(client));

@@ -17,6 +17,11 @@ export interface StartProcessOptions {
   cwd?: string;
   /** Appended to; defaults to a fresh file under $STAR_LOG_DIR or <tmp>/star-logs. */
   logFile?: string;
+  /**
+   * Runs the process inside this network namespace (a network lab host): nsenter enters the
+   * namespace and execs the command, so `pid` and signals are still the command's own.
+   */
+  netns?: string;
 }
 
 export interface ProcessExit {
@@ -50,7 +55,14 @@ const OUTPUT_DRAIN_MS = 1_000;
 
 /** Spawns a child whose output is captured, and which is SIGKILLed if the test process ends first. */
 export function startProcess(options: StartProcessOptions): ServiceProcess {
-  const { name, command, args = [] } = options;
+  const { name } = options;
+  const { command, args } =
+    options.netns === undefined
+      ? { command: options.command, args: options.args ?? [] }
+      : {
+          command: 'nsenter',
+          args: [`--net=/run/netns/${options.netns}`, '--', options.command, ...(options.args ?? [])],
+        };
   const logFile = options.logFile ?? defaultLogFile(name);
   mkdirSync(dirname(logFile), { recursive: true });
 

@@ -85,7 +85,11 @@ export class ChainPublisher {
    * returns quietly when the key already holds this term or a newer one (whoever wrote it told the
    * members; the Reconciler re-tells any that lag).
    */
-  async publish(shard: Shard, nodes: ReadonlyMap<string, NodeInfo>): Promise<void> {
+  async publish(
+    shard: Shard,
+    nodes: ReadonlyMap<string, NodeInfo>,
+    unheard: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
     await failpoint('manager.before-publish', shard.id);
     const token = this.#token();
     if (token === undefined) throw new StarError('MisdirectedRequest', 'this manager does not lead');
@@ -114,7 +118,11 @@ export class ChainPublisher {
     }
     if (!(await this.#writeKey(key, config, token))) return;
     await failpoint('manager.after-config-write', shard.id);
-    await Promise.all(config.chain.map((member) => this.tell(member, config)));
+    // A member the caller has not heard from for a lease is cut off or dead: it reads the key once
+    // it is back (and the Reconciler re-tells it). Waiting out its configure timeout would only
+    // hold up the caller, e.g. the failure detection of the chain's other members.
+    const reachable = config.chain.filter((member) => !unheard.has(member.id));
+    await Promise.all(reachable.map((member) => this.tell(member, config)));
   }
 
   /** The fenced, monotone write; false when the key already holds this term or a newer one. */

@@ -194,7 +194,14 @@ export class Coordinator {
 
   async #publishAll(shards: Shard[]): Promise<void> {
     const nodes = this.#store.state.nodes;
-    await Promise.all(shards.map((shard) => this.#publisher.publish(shard, nodes)));
+    // Members unheard for a lease are not waited for (each would cost a configure timeout before
+    // the next failure check: a chain cut off the control plane took 8-10 s to be noticed).
+    const unheard = new Set(
+      shards
+        .flatMap((shard) => shard.chain)
+        .filter((id) => (this.#detector.silentForMs(id) ?? 0) >= this.#settings.nodeLeaseMs),
+    );
+    await Promise.all(shards.map((shard) => this.#publisher.publish(shard, nodes, unheard)));
   }
 
   async #checkMembership(): Promise<void> {
@@ -397,6 +404,12 @@ export class Coordinator {
     for (const shard of state.shards.values()) {
       const rf = state.namespaces.get(shard.namespace)?.replicationFactor ?? shard.chain.length;
       if (shard.chain.length >= rf) continue;
+      // A member unheard for a lease may be on its way out of the chain too (a partition cuts
+      // whole chains off the control plane). A joiner added now could not copy from it, and once
+      // the last such member is removed the joiner, holding nothing, would be the chain: wait
+      // until every member renews again (or is removed, keeping the last) before adding one.
+      if (shard.chain.some((id) => (this.#detector.silentForMs(id) ?? 0) >= this.#settings.nodeLeaseMs))
+        continue;
       const replacement = chooseReplacement({
         chain: shard.chain,
         shard: shard.id,

@@ -4,7 +4,7 @@ import { type RedisServer, startRedis } from '../redis-server.js';
 import { SentinelTopology, type SentinelTopologyOptions } from '../sentinel-topology.js';
 import { type TempDir, tempDir } from '../temp-dir.js';
 import { waitFor } from '../wait-for.js';
-import { type RunningService, startService } from './service-launcher.js';
+import { type RunningService, type ServiceHost, startService } from './service-launcher.js';
 
 export interface StarClusterOptions {
   managers: number;
@@ -24,6 +24,11 @@ export interface StarClusterOptions {
    * redis-server; every service then follows the primary through the sentinels.
    */
   sentinel?: SentinelTopologyOptions;
+  /**
+   * The network lab host each service runs on, by id (`redis`, `m1`, `n1`, `g1`, `c1`, ...):
+   * undefined (the default) runs it here on 127.0.0.1.
+   */
+  placement?: (id: string) => ServiceHost | undefined;
 }
 
 /**
@@ -37,9 +42,9 @@ export class StarCluster {
   readonly gateways = new Map<string, RunningService>();
   readonly checkpointers = new Map<string, RunningService>();
   readonly options: Required<
-    Omit<StarClusterOptions, 'groups' | 'env' | 'adminKey' | 'checkpointers' | 'sentinel'>
+    Omit<StarClusterOptions, 'groups' | 'env' | 'adminKey' | 'checkpointers' | 'sentinel' | 'placement'>
   > &
-    Pick<StarClusterOptions, 'groups' | 'env'>;
+    Pick<StarClusterOptions, 'groups' | 'env' | 'placement'>;
   /** The bootstrap admin key (scope `*`) every service of this cluster was started with. */
   readonly adminKey: string;
   #redis!: RedisServer;
@@ -59,10 +64,12 @@ export class StarCluster {
 
   static async start(options: StarClusterOptions): Promise<StarCluster> {
     const cluster = new StarCluster(options);
+    const redisHost = options.placement?.('redis');
     if (options.sentinel) {
+      // The Sentinel topology runs here on 127.0.0.1: lab placement applies to a single Redis only.
       cluster.#sentinel = await SentinelTopology.start(options.sentinel);
       cluster.#redis = await cluster.#sentinel.primary();
-    } else cluster.#redis = await startRedis({ appendOnly: true });
+    } else cluster.#redis = await startRedis({ appendOnly: true, ...(redisHost && { host: redisHost }) });
     cluster.#dir = tempDir('star-cluster-');
     await Promise.all(Array.from({ length: options.managers }, (_, i) => cluster.startManager(`m${i + 1}`)));
     await Promise.all(Array.from({ length: options.nodes }, (_, i) => cluster.startNode(`n${i + 1}`)));
@@ -95,7 +102,7 @@ export class StarCluster {
         STAR_IMAGE_DIR: this.imageDir,
         ...env,
       },
-      { port: previous?.port },
+      { port: previous?.port, host: this.options.placement?.(id) },
     );
     this.checkpointers.set(id, service);
     return service;
@@ -132,7 +139,7 @@ export class StarCluster {
         STAR_IMAGE_DIR: this.imageDir,
         ...env,
       },
-      { port: previous?.port },
+      { port: previous?.port, host: this.options.placement?.(id) },
     );
     this.managers.set(id, service);
     return service;
@@ -163,7 +170,7 @@ export class StarCluster {
         STAR_LEASE_RENEW_MS: String(Math.max(50, Math.floor(this.options.nodeLeaseMs / 5))),
         ...options.env,
       },
-      { port: previous?.port ?? options.port },
+      { port: previous?.port ?? options.port, host: this.options.placement?.(id) },
     );
     this.nodes.set(id, service);
     return service;
@@ -182,7 +189,7 @@ export class StarCluster {
         STAR_MANAGERS: [...this.managers.values()].map((manager) => manager.url).join(','),
         ...env,
       },
-      { port: previous?.port },
+      { port: previous?.port, host: this.options.placement?.(id) },
     );
     this.gateways.set(id, service);
     return service;
