@@ -7,7 +7,9 @@ import {
   freePort,
   NetworkLab,
   netlabUnavailableReason,
+  type RedisServer,
   type RunningService,
+  redisHostName,
   StarCluster,
   TcpProxy,
   waitFor,
@@ -106,7 +108,9 @@ export class FaultCluster {
   static async start(options: FaultClusterOptions): Promise<FaultCluster> {
     const clusterSecret = `star-faults-${randomBytes(18).toString('base64url')}`;
     const network = options.network ?? (await defaultFaultNetwork());
-    const lab = network === 'hosts' ? await NetworkLab.start({ hosts: hostNames(options) }) : undefined;
+    const sentinel = sentinelWanted(network);
+    const lab =
+      network === 'hosts' ? await NetworkLab.start({ hosts: hostNames(options, sentinel) }) : undefined;
     const cluster = await StarCluster.start({
       ...(lab && { placement: (id: string) => lab.hosts.get(id) }),
       managers: options.managers,
@@ -114,8 +118,8 @@ export class FaultCluster {
       checkpointers: 1,
       nodeLeaseMs: options.nodeLeaseMs,
       managerLeaseMs: options.managerLeaseMs,
-      // Opt-in: Redis as a Sentinel topology, for sentinel-nemeses.ts.
-      ...(process.env.STAR_FAULTS_SENTINEL === '1' ? { sentinel: {} } : {}),
+      // Redis as a Sentinel topology (a primary, two replicas, three sentinels), for sentinel-nemeses.ts.
+      ...(sentinel ? { sentinel: {} } : {}),
       env: {
         ...options.env?.services,
         // A short job lock so a killed checkpointer's job is taken over within seconds, and paced
@@ -186,6 +190,24 @@ export class FaultCluster {
     return this.lab === undefined ? 'proxies' : 'hosts';
   }
 
+  /** The hosts Redis runs on: `redis`, and with Sentinel `redis2`, `redis3` (each with a sentinel). */
+  get redisHosts(): string[] {
+    const dataNodes = this.cluster.sentinel === undefined ? 1 : this.cluster.sentinel.servers.size;
+    return Array.from({ length: dataNodes }, (_, i) => redisHostName(i));
+  }
+
+  /** Every Redis data node: the only one, or the Sentinel topology's primary and replicas. */
+  get redisServers(): RedisServer[] {
+    return this.cluster.sentinel === undefined
+      ? [this.cluster.redis]
+      : [...this.cluster.sentinel.servers.values()];
+  }
+
+  /** The Redis that takes writes now: the only one, or the primary the sentinels name. */
+  async redisPrimary(): Promise<RedisServer> {
+    return this.cluster.sentinel === undefined ? this.cluster.redis : this.cluster.sentinel.primary();
+  }
+
   /** The lab, for nemeses that need hosts; throws (naming the nemesis) on the proxy network. */
   requireLab(nemesis: string): NetworkLab {
     if (this.lab === undefined) throw new Error(`${nemesis} needs namespaced hosts (the network lab)`);
@@ -195,7 +217,7 @@ export class FaultCluster {
   /** Cuts node `id` from Redis, both ways, while both keep running (heal with `healNetwork`). */
   async cutNodeFromRedis(id: string, mode: NetworkCutMode): Promise<void> {
     if (this.lab !== undefined) {
-      await this.lab.rules.partition(completeGrudge([[id], ['redis']]), cutModes[mode]);
+      await this.lab.rules.partition(completeGrudge([[id], this.redisHosts]), cutModes[mode]);
       return;
     }
     const proxy = this.proxies.get(id)!.redis;
@@ -366,9 +388,18 @@ export class FaultCluster {
 }
 
 /** One host per service: Redis, each manager, each node, the gateway and the checkpointer. */
-function hostNames(options: FaultClusterOptions): string[] {
+/**
+ * Whether Redis runs as a Sentinel topology: by default on namespaced hosts (where each data node
+ * is its own machine and partitions can split them); `STAR_FAULTS_SENTINEL=1` or `0` decides.
+ */
+function sentinelWanted(network: FaultNetwork): boolean {
+  const chosen = process.env.STAR_FAULTS_SENTINEL;
+  return chosen === undefined || chosen === '' ? network === 'hosts' : chosen === '1';
+}
+
+function hostNames(options: FaultClusterOptions, sentinel: boolean): string[] {
   return [
-    'redis',
+    ...Array.from({ length: sentinel ? 3 : 1 }, (_, i) => redisHostName(i)),
     ...Array.from({ length: options.managers }, (_, i) => `m${i + 1}`),
     ...Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`),
     'g1',

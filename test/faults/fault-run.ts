@@ -122,6 +122,15 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       }
       schedule.splice(0, schedule.length, ...schedule.filter((nemesis) => !nemesis.needsHosts));
     }
+    if (faults.cluster.sentinel === undefined) {
+      const left = schedule.filter((nemesis) => nemesis.needsSentinel);
+      if (left.length > 0) {
+        const names = left.map((n) => n.name).join(', ');
+        timeline.record('schedule', 'skip', `not run without a Sentinel topology: ${names}`);
+        log(`NOT RUN without a Sentinel topology (STAR_FAULTS_SENTINEL=0 or proxies): ${names}`);
+      }
+      schedule.splice(0, schedule.length, ...schedule.filter((nemesis) => !nemesis.needsSentinel));
+    }
     workload = new RegisterWorkload({
       namespace: settings.namespace,
       keys,

@@ -23,6 +23,8 @@ export interface Nemesis {
   description: string;
   /** Needs the namespaced hosts (network lab): left out, loudly, on the TCP-proxy fallback. */
   needsHosts?: boolean;
+  /** Needs Redis as a Sentinel topology: left out, loudly, with a single redis-server. */
+  needsSentinel?: boolean;
   run(context: NemesisContext): Promise<void>;
 }
 
@@ -106,10 +108,12 @@ const redisRestart: Nemesis = {
     'kill -9 Redis and start it again on its AOF (appendfsync always); control-plane state must survive',
   async run(context) {
     const before = await context.faults.shards();
-    await context.faults.cluster.redis.kill();
-    context.timeline.record(this.name, 'inject', 'kill -9 redis');
-    await context.faults.cluster.redis.restart();
-    context.timeline.record(this.name, 'heal', 'redis restarted from its AOF');
+    // With Sentinel: the primary, restarted at once (sooner than the sentinels call it down).
+    const redis = await context.faults.redisPrimary();
+    await redis.kill();
+    context.timeline.record(this.name, 'inject', `kill -9 redis :${redis.port}`);
+    await redis.restart();
+    context.timeline.record(this.name, 'heal', `redis :${redis.port} restarted from its AOF`);
     // Terms are journaled in Redis and MUST only grow: a restart must not lose any of them.
     const after = await waitFor(() => context.faults.shards(), { description: 'shards after restart' });
     for (const shard of before) {
@@ -129,12 +133,15 @@ function redisOutage(name: string, description: string, holdFor: (leaseMs: numbe
     name,
     description,
     async run(context) {
-      const redis = context.faults.cluster.redis;
+      // With Sentinel, every data node: the whole control plane is out (sentinels find no replica
+      // to promote), which is what these outage rules are about; a lost primary is sentinel-*.
+      const servers = context.faults.redisServers;
       const holdMs = holdFor(context.leaseMs);
-      redis.pause();
-      const from = context.timeline.record(name, 'inject', `SIGSTOP redis for ${holdMs} ms`);
+      for (const redis of servers) redis.pause();
+      const ports = servers.map((redis) => `:${redis.port}`).join(' ');
+      const from = context.timeline.record(name, 'inject', `SIGSTOP redis ${ports} for ${holdMs} ms`);
       await sleep(holdMs);
-      redis.resume();
+      for (const redis of servers) redis.resume();
       const to = context.timeline.record(name, 'heal', 'SIGCONT redis');
       context.timeline.window(name, from, to);
     },

@@ -1,6 +1,6 @@
 export { ChainCluster, type ChainClusterOptions, type ChainNode } from './cluster/chain-cluster.js';
 export { type RunningService, type ServiceHost, startService } from './cluster/service-launcher.js';
-export { StarCluster, type StarClusterOptions } from './cluster/star-cluster.js';
+export { redisHostName, StarCluster, type StarClusterOptions } from './cluster/star-cluster.js';
 export { MARIADB_INSTALL_HINT, type MariadbServer, startMariadb } from './databases/mariadb-server.js';
 export { POSTGRES_INSTALL_HINT, type PostgresServer, startPostgres } from './databases/postgres-server.js';
 export { ensureLibfaketime, FakeClock } from './faults/fake-clock.js';

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 
-/** What a Redis process on 127.0.0.1 says it is (`ROLE`): `master`, `slave`, `sentinel`, or `down`. */
-export async function redisRole(port: number, timeoutMs = 1_000): Promise<string> {
+/** What a Redis process (default on 127.0.0.1) says it is (`ROLE`): `master`, `slave`, `sentinel`, or `down`. */
+export async function redisRole(port: number, timeoutMs = 1_000, host = '127.0.0.1'): Promise<string> {
   const client = new Redis({
-    host: '127.0.0.1',
+    host,
     port,
     lazyConnect: true,
     maxRetriesPerRequest: 0,

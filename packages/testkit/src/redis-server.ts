@@ -26,6 +26,8 @@ export interface StartRedisOptions {
 }
 
 export interface RedisServer {
+  /** Where it listens: 127.0.0.1, or its lab host's address. */
+  readonly address: string;
   readonly port: number;
   /** `redis://ADDRESS:PORT` (127.0.0.1 unless on a lab host) */
   readonly url: string;
@@ -150,6 +152,10 @@ class LocalRedisServer implements RedisServer {
 
   get #address(): string {
     return this.config.host?.address ?? '127.0.0.1';
+  }
+
+  get address(): string {
+    return this.#address;
   }
 
   get port(): number {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import type { ServiceHost } from './cluster/service-launcher.js';
 import { freePort } from './free-port.js';
 import { ensureRedisServer } from './redis-binary.js';
 import { pingRedis } from './redis-ping.js';
@@ -21,10 +22,23 @@ export interface SentinelTopologyOptions {
   failoverTimeoutMs?: number;
   /** `appendfsync always` on every data node (default true), so a restarted one keeps its data. */
   appendOnly?: boolean;
+  /**
+   * Network lab hosts: data node i (0 = the first primary) runs on `hosts[i]`, and sentinel i beside
+   * it on `hosts[i % hosts.length]` (a sentinel per Redis machine, as deployments have it). Empty
+   * (the default): everything on 127.0.0.1 here.
+   */
+  hosts?: ServiceHost[];
+}
+
+/** Where one process runs: an address, and the namespace when it is a lab host. */
+interface Placement {
+  address: string;
+  host: ServiceHost | undefined;
 }
 
 /** One sentinel process; `redis-server <conf> --sentinel` (the same binary as Debian's redis-sentinel). */
 interface SentinelProcess {
+  address: string;
   port: number;
   process: ServiceProcess;
 }
@@ -55,6 +69,7 @@ export class SentinelTopology {
       downAfterMs: 1_000,
       failoverTimeoutMs: 5_000,
       appendOnly: true,
+      hosts: [],
       ...options,
     });
     try {
@@ -66,14 +81,29 @@ export class SentinelTopology {
     return topology;
   }
 
+  /** Data node or sentinel `index`'s place. */
+  #placement(index: number): Placement {
+    const { hosts } = this.options;
+    const host = hosts.length === 0 ? undefined : hosts[index % hosts.length];
+    return { address: host?.address ?? '127.0.0.1', host };
+  }
+
   async #start(): Promise<void> {
     this.#dir = tempDir('star-sentinel-');
     const appendOnly = this.options.appendOnly;
-    const primary = await startRedis({ appendOnly });
+    const on = (index: number) => {
+      const { host } = this.#placement(index);
+      return host === undefined ? {} : { host };
+    };
+    const primary = await startRedis({ appendOnly, ...on(0) });
     this.servers.set(primary.port, primary);
     const replicas = await Promise.all(
-      Array.from({ length: this.options.replicas }, () =>
-        startRedis({ appendOnly, args: ['--replicaof', '127.0.0.1', String(primary.port)] }),
+      Array.from({ length: this.options.replicas }, (_, i) =>
+        startRedis({
+          appendOnly,
+          ...on(i + 1),
+          args: ['--replicaof', primary.address, String(primary.port)],
+        }),
       ),
     );
     for (const replica of replicas) this.servers.set(replica.port, replica);
@@ -83,7 +113,7 @@ export class SentinelTopology {
     });
     const binary = await ensureRedisServer();
     for (let i = 0; i < this.options.sentinels; i++) {
-      this.#sentinels.push(await this.#startSentinel(binary, i, primary.port));
+      this.#sentinels.push(await this.#startSentinel(binary, i, primary));
     }
     await waitFor(async () => (await this.#sentinelView()).replicas >= this.options.replicas, {
       description: 'the sentinels to discover the replicas',
@@ -91,17 +121,20 @@ export class SentinelTopology {
     });
   }
 
-  async #startSentinel(binary: string, index: number, primaryPort: number): Promise<SentinelProcess> {
+  async #startSentinel(binary: string, index: number, primary: RedisServer): Promise<SentinelProcess> {
     const port = await freePort();
+    const { address, host } = this.#placement(index);
     const conf = join(this.#dir.path, `sentinel-${index}.conf`);
     const quorum = Math.floor(this.options.sentinels / 2) + 1;
     writeFileSync(
       conf,
       [
         `port ${port}`,
-        'bind 127.0.0.1',
+        `bind ${address}`,
+        // On a lab host, services and peers come from other hosts, which protected mode refuses.
+        ...(host === undefined ? [] : ['protected-mode no']),
         `dir ${this.#dir.path}`,
-        `sentinel monitor ${this.master} 127.0.0.1 ${primaryPort} ${quorum}`,
+        `sentinel monitor ${this.master} ${primary.address} ${primary.port} ${quorum}`,
         `sentinel down-after-milliseconds ${this.master} ${this.options.downAfterMs}`,
         `sentinel failover-timeout ${this.master} ${this.options.failoverTimeoutMs}`,
         `sentinel parallel-syncs ${this.master} 1`,
@@ -112,19 +145,20 @@ export class SentinelTopology {
       name: `sentinel-${port}`,
       command: binary,
       args: [conf, '--sentinel', '--daemonize', 'no', '--logfile', ''],
+      ...(host && { netns: host.namespace }),
     });
-    await waitFor(async () => process.isRunning() && (await pingRedis(port)), {
+    await waitFor(async () => process.isRunning() && (await pingRedis(port, 500, address)), {
       description: `sentinel on port ${port} to answer PING`,
       timeoutMs: 15_000,
     }).catch((error: Error) => {
       throw new Error(`${error.message}\n${process.logs()}`);
     });
-    return { port, process };
+    return { address, port, process };
   }
 
   /** `host:port,host:port` of the sentinels, as `STAR_REDIS_SENTINELS` wants it. */
   get sentinelList(): string {
-    return this.#sentinels.map((s) => `127.0.0.1:${s.port}`).join(',');
+    return this.#sentinels.map((s) => `${s.address}:${s.port}`).join(',');
   }
 
   get sentinelPorts(): number[] {
@@ -140,23 +174,32 @@ export class SentinelTopology {
     };
   }
 
-  /** The port the sentinels currently name as primary (asks them in turn; one answer is enough). */
+  /**
+   * The port most answering sentinels name as primary now. A sentinel cut off from the others (a
+   * partition) keeps naming the old primary, so one answer is not enough.
+   */
   async primaryPort(): Promise<number> {
-    for (const sentinel of this.#sentinels) {
-      if (!sentinel.process.isRunning()) continue;
-      const client = this.#sentinelClient(sentinel.port);
-      try {
-        const reply = (await client.call('SENTINEL', 'get-master-addr-by-name', this.master)) as
-          | string[]
-          | null;
-        if (reply) return Number(reply[1]);
-      } catch {
-        // try the next sentinel
-      } finally {
-        client.disconnect();
-      }
-    }
-    throw new Error('no sentinel answered with a primary');
+    const votes = new Map<number, number>();
+    await Promise.all(
+      this.#sentinels
+        .filter((sentinel) => sentinel.process.isRunning())
+        .map(async (sentinel) => {
+          const client = this.#sentinelClient(sentinel);
+          try {
+            const reply = (await client.call('SENTINEL', 'get-master-addr-by-name', this.master)) as
+              | string[]
+              | null;
+            if (reply) votes.set(Number(reply[1]), (votes.get(Number(reply[1])) ?? 0) + 1);
+          } catch {
+            // no answer from this one
+          } finally {
+            client.disconnect();
+          }
+        }),
+    );
+    const [best] = [...votes].sort((a, b) => b[1] - a[1]);
+    if (best === undefined) throw new Error('no sentinel answered with a primary');
+    return best[0];
   }
 
   /** The data node the sentinels name as primary now. */
@@ -169,7 +212,7 @@ export class SentinelTopology {
 
   /** Which role a data node reports itself (`master`, `slave`), or `down`. */
   roleOf(port: number): Promise<string> {
-    return redisRole(port, 500);
+    return redisRole(port, 500, this.servers.get(port)?.address);
   }
 
   /** kill -9 the current primary; returns its port. */
@@ -205,7 +248,7 @@ export class SentinelTopology {
   /** A sentinel-aware client of the current primary, closed by stop(). */
   client(): Redis {
     const client = new Redis({
-      sentinels: this.#sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
+      sentinels: this.#sentinels.map((s) => ({ host: s.address, port: s.port })),
       name: this.master,
       maxRetriesPerRequest: 5,
       sentinelRetryStrategy: () => 200,
@@ -223,8 +266,13 @@ export class SentinelTopology {
     await this.#dir?.cleanup();
   }
 
-  #sentinelClient(port: number): Redis {
-    const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, connectTimeout: 500 });
+  #sentinelClient(sentinel: SentinelProcess): Redis {
+    const client = new Redis({
+      host: sentinel.address,
+      port: sentinel.port,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 500,
+    });
     client.on('error', () => {});
     return client;
   }
@@ -242,7 +290,7 @@ export class SentinelTopology {
   async #sentinelView(): Promise<{ replicas: number }> {
     const sentinel = this.#sentinels[0];
     if (!sentinel) return { replicas: 0 };
-    const client = this.#sentinelClient(sentinel.port);
+    const client = this.#sentinelClient(sentinel);
     try {
       const replicas = (await client.call('SENTINEL', 'replicas', this.master)) as unknown[];
       return { replicas: replicas.length };

@@ -66,8 +66,13 @@ export class StarCluster {
     const cluster = new StarCluster(options);
     const redisHost = options.placement?.('redis');
     if (options.sentinel) {
-      // The Sentinel topology runs here on 127.0.0.1: lab placement applies to a single Redis only.
-      cluster.#sentinel = await SentinelTopology.start(options.sentinel);
+      // On lab hosts: a data node (and a sentinel beside it) on each of `redis`, `redis2`, ...
+      const dataNodes = 1 + (options.sentinel.replicas ?? 2);
+      const hosts = Array.from({ length: dataNodes }, (_, i) => options.placement?.(redisHostName(i)));
+      cluster.#sentinel = await SentinelTopology.start({
+        ...options.sentinel,
+        ...(hosts.every((host) => host !== undefined) && { hosts }),
+      });
       cluster.#redis = await cluster.#sentinel.primary();
     } else cluster.#redis = await startRedis({ appendOnly: true, ...(redisHost && { host: redisHost }) });
     cluster.#dir = tempDir('star-cluster-');
@@ -265,4 +270,9 @@ export class StarCluster {
     else await this.#redis.stop();
     await this.#dir.cleanup();
   }
+}
+
+/** The lab host name of Redis data node `index` (0: `redis`, then `redis2`, `redis3`, ...). */
+export function redisHostName(index: number): string {
+  return index === 0 ? 'redis' : `redis${index + 1}`;
 }
