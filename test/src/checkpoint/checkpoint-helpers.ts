@@ -82,9 +82,9 @@ export async function announceNodes(
 ): Promise<{ stop(): Promise<void> }> {
   const redis = cluster.redis.client();
   const ids = Array.from({ length: options.count }, (_, i) => `${options.prefix}${i}`);
-  let renewal = 0;
   const renewLeases = async (batch = redis.multi()): Promise<void> => {
-    renewal++;
+    // The clock as the counter: it grows across calls that announce the same virtual nodes again.
+    const renewal = Date.now();
     for (const id of ids) {
       const lease = { incarnation: 'virtual', renewal } satisfies NodeLeaseRecord;
       batch.set(ChainKeys.nodeLease(id), ControlPlaneCodecs.nodeLease.encode(lease), 'PX', 600_000);

@@ -28,14 +28,24 @@ beforeAll(async () => {
   await cluster.api(url, 'POST', '/v1/namespaces', { name: 'img', shards: 2, replicationFactor: 1 });
 }, 120_000);
 afterAll(async () => {
+  for (const renewer of renewers) await renewer.stop();
   await cluster?.stop();
 });
+
+/**
+ * Virtual nodes renewing until the file ends: dead marks arriving during a later test would make
+ * the managers' states race.
+ */
+const renewers: { stop(): Promise<void> }[] = [];
+function keepAlive(nodes: { stop(): Promise<void> }): void {
+  renewers.push(nodes);
+}
 
 describe('manager images', () => {
   it('after 5,000 metadata changes the schedule images the journal, trims it, and a fresh manager rebuilds identical state', async () => {
     const leader = await cluster.leader();
     const redis = cluster.redis.client();
-    await announceNodes(cluster, { prefix: 'v', count: 100, rounds: 50 });
+    keepAlive(await announceNodes(cluster, { prefix: 'v', count: 100, rounds: 50, keepAlive: true }));
     const applied = await entriesApplied(cluster, leader.url);
     expect(applied).toBeGreaterThanOrEqual(5_000);
 
@@ -60,7 +70,9 @@ describe('manager images', () => {
     expect(await redis.xlen('star:manager:journal')).toBeLessThan(applied - 4_000);
 
     // More changes after the image, then a manager started fresh: image + the rest of the journal.
-    await announceNodes(cluster, { prefix: 'v', count: 100, rounds: 3, firstRound: 51 });
+    keepAlive(
+      await announceNodes(cluster, { prefix: 'v', count: 100, rounds: 3, firstRound: 51, keepAlive: true }),
+    );
     const fresh = await cluster.startManager('m2');
     const freshListing = await images(cluster, fresh.url);
     expect(freshListing.loadedAtStart).toBe(image!.name);
@@ -77,7 +89,7 @@ describe('manager images', () => {
     const leader = await cluster.leader();
     const before = (await images(cluster, leader.url)).images;
     // An image on request (API), after some more changes.
-    await announceNodes(cluster, { prefix: 'w', count: 50, rounds: 2 });
+    keepAlive(await announceNodes(cluster, { prefix: 'w', count: 50, rounds: 2, keepAlive: true }));
     const requested = await cluster.api<{ journalId: string; job: { id: string } }>(
       leader.url,
       'POST',
@@ -98,7 +110,9 @@ describe('manager images', () => {
     bytes[middle] = bytes[middle]! ^ 0xff;
     await writeFile(newest, bytes);
 
-    await announceNodes(cluster, { prefix: 'w', count: 50, rounds: 1, firstRound: 3 });
+    keepAlive(
+      await announceNodes(cluster, { prefix: 'w', count: 50, rounds: 1, firstRound: 3, keepAlive: true }),
+    );
     await cluster.managers.get('m2')!.process.stop();
     const restarted = await cluster.startManager('m3');
     await restarted.process.waitForLog(/manager image does not verify; falling back to an older one/);

@@ -56,7 +56,8 @@ describe('./star up --ha', () => {
         const primaries = primaryOf((await statusJson(dir.path)).rows);
         return primaries.length === 1 && primaries[0] !== 'redis' ? primaries[0] : undefined;
       },
-      { description: 'status to name a promoted replica as primary', timeoutMs: 30_000, intervalMs: 500 },
+      // Down after 2 s, then a vote; a split vote is retried after twice the 5 s failover timeout.
+      { description: 'status to name a promoted replica as primary', timeoutMs: 45_000, intervalMs: 500 },
     );
     expect(promoted).toMatch(/^replica[12]$/);
     await waitFor(
