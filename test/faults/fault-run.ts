@@ -248,8 +248,12 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   } finally {
     workload?.close();
     setWorkload?.close();
-    diskFaultDirs.unmountAll();
-    await faults.stop();
+    try {
+      await faults.stop();
+    } finally {
+      // After the nodes stop: a node still running keeps its data dir (the tmpfs) busy.
+      diskFaultDirs.unmountAll();
+    }
     clockFaults.close();
     if (previousLogDir === undefined) delete process.env.STAR_LOG_DIR;
     else process.env.STAR_LOG_DIR = previousLogDir;

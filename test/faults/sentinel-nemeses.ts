@@ -72,7 +72,7 @@ const sentinelPrimaryIsolated: Nemesis = {
     );
     try {
       const promoted = await topology.waitForPromotion(primary.port);
-      context.timeline.record(this.name, 'inject', `sentinel promoted :${promoted} on the majority side`);
+      context.timeline.record(this.name, 'progress', `sentinel promoted :${promoted} on the majority side`);
       // The old primary still takes writes from whoever talks to it: hold a lease with two primaries.
       await sleep(context.leaseMs);
     } finally {
