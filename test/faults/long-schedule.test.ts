@@ -24,6 +24,8 @@ describe('composed long schedule', () => {
     expect(compatible(['partition-halves', 'slow-network'])).toBe(false);
     expect(compatible(['sentinel-primary-kill', 'redis-restart'])).toBe(false);
     expect(compatible(['sentinel-primary-isolated', 'partition-one-way'])).toBe(false);
+    expect(compatible(['sentinel-primary-kill', 'partition-halves'])).toBe(false);
+    expect(compatible(['redis-restart', 'partition-halves', 'manager-leader-kill'])).toBe(true);
     expect(compatible(['disk-full', 'kill-node'])).toBe(false);
     expect(compatible(['power-loss-head', 'clock-step'])).toBe(false);
     expect(compatible(['redis-outage-short', 'partition-halves'])).toBe(false);

@@ -15,7 +15,8 @@ import type { Random } from './random.js';
  * - `network`: every partition and shaping nemesis installs lab rules (or proxy cuts) and heals
  *   with `lab.heal()` / `healNetwork()`, which removes *every* rule: one would heal the other.
  * - `redis`: the Redis processes (kill, SIGSTOP, Sentinel failover); two would restart or freeze
- *   the same server, and a failover check would see the other's kill.
+ *   the same server, and a failover check would see the other's kill. The Sentinel primary kill
+ *   claims `network` too: it checks a replica is promoted in time, which needs a sentinel quorum.
  * - `nodes`: killing, pausing, restarting a node, or filling its disk (n5). Each picks its node at
  *   random, so two could pick the same one (a restart of a node another holds dead, a kill of the
  *   node whose full disk is being watched), and two node-crash faults could take a whole chain.
@@ -58,7 +59,8 @@ const claimsByName: Record<string, readonly Claim[]> = {
   'partition-one-way': ['network'],
   'partition-managers-nodes': ['network'],
   'slow-network': ['network'],
-  'sentinel-primary-kill': ['redis'],
+  // Its check (a replica promoted within its bound) needs the sentinels to reach each other.
+  'sentinel-primary-kill': ['redis', 'network'],
   'sentinel-primary-isolated': ['redis', 'network'],
 };
 
