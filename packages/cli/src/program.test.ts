@@ -41,8 +41,8 @@ describe('star command line', () => {
   });
 
   it('passes `test --faults --long --minutes 30` through to the fault suite', async () => {
-    const { calls } = await parse(['test', '--faults', '--long', '--minutes', '30']);
-    expect(calls).toEqual([['test', { faults: true, long: true, minutes: '30' }]]);
+    const { calls } = await parse(['test', '--faults', '--long', '--minutes', '30', '--seed', '7']);
+    expect(calls).toEqual([['test', { faults: true, long: true, minutes: '30', seed: '7' }]]);
   });
 
   it('parses `checkpoint snapshot --shard 7 --manager <url> --wait`', async () => {

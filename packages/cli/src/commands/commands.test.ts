@@ -12,5 +12,6 @@ describe('test command', () => {
       '--minutes',
       '30',
     ]);
+    expect(faultSuiteCommand({ faults: true, seed: '7' })).toEqual(['pnpm', 'test:faults', '--seed', '7']);
   });
 });

@@ -9,6 +9,8 @@ export interface TestOptions {
   long?: boolean;
   /** With `long`: the timed, composed schedule for this many minutes (checked by the script). */
   minutes?: string;
+  /** With `faults`: the seed of the run's random choices (checked by the script). */
+  seed?: string;
   /** Turbo package filters, e.g. `@star/testkit`. */
   filter?: string[];
 }
@@ -56,6 +58,7 @@ export function faultSuiteCommand(options: TestOptions): string[] {
     'test:faults',
     ...(options.long ? ['--long'] : []),
     ...(options.minutes === undefined ? [] : ['--minutes', options.minutes]),
+    ...(options.seed === undefined ? [] : ['--seed', options.seed]),
   ];
 }
 
