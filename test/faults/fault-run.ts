@@ -12,6 +12,9 @@ import { sentinelNemeses } from './sentinel-nemeses.js';
 
 const nemeses = [...baseNemeses, ...sentinelNemeses];
 
+import { availabilityOf, type FaultSpan, formatAvailabilityTable, successesOf } from './availability.js';
+import { runFaultStep } from './fault-step.js';
+import { runComposedSchedule } from './long-schedule.js';
 import { checkOutages } from './outage-checks.js';
 import { Random } from './random.js';
 import { RegisterWorkload } from './register-workload.js';
@@ -25,6 +28,11 @@ export interface FaultRunOptions {
   schedule: ScheduleName;
   /** Rounds of the long schedule: each runs every nemesis once, in a shuffled order. */
   rounds?: number;
+  /**
+   * The long schedule timed and composed instead (`long-schedule.ts`): faults of one, two or three
+   * nemeses at once drawn until this many minutes have passed. Wins over `rounds`.
+   */
+  minutes?: number;
   seed?: number;
   /** Run only these nemeses (by name), in schedule order. */
   only?: string[];
@@ -88,7 +96,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   const started = performance.now();
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const random = new Random(seed);
-  const schedule = scheduleOf(options.schedule, random, options.rounds, options.only);
+  const timed = options.schedule === 'long' && options.minutes !== undefined;
+  // Timed, the schedule is the pool the composed faults are drawn from: every nemesis once.
+  const schedule = scheduleOf(timed ? 'short' : options.schedule, random, options.rounds, options.only);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const reportsDir = options.reportsDir ?? join(findRepoRoot(), 'reports', 'faults');
   const dir = join(reportsDir, `${stamp}-${options.schedule}-seed${seed}`);
@@ -98,7 +108,10 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   const previousLogDir = process.env.STAR_LOG_DIR;
   process.env.STAR_LOG_DIR = join(dir, 'logs');
   const log = (line: string) => console.info(`[faults] ${line}`);
-  log(`schedule ${options.schedule} (${schedule.length} faults), seed ${seed}, run folder ${dir}`);
+  const shape = timed
+    ? `${options.minutes} min composed from ${schedule.length} nemeses`
+    : `${schedule.length} faults`;
+  log(`schedule ${options.schedule} (${shape}), seed ${seed}, run folder ${dir}`);
 
   const timeline = new FaultTimeline();
   const problems: string[] = [];
@@ -160,28 +173,32 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
 
     const context = { faults, timeline, random, leaseMs: settings.nodeLeaseMs };
     let unhealed = false;
-    for (const [index, nemesis] of schedule.entries()) {
-      log(`${index + 1}/${schedule.length} ${nemesis.name}`);
-      try {
-        await nemesis.run(context);
-      } catch (error) {
-        timeline.record(nemesis.name, 'error', (error as Error).message);
-        problems.push(`${nemesis.name}: ${(error as Error).message}`);
-      }
-      try {
-        const healed = await faults.waitHealthy(settings.healTimeoutMs);
-        timeline.record(
-          nemesis.name,
-          'healed',
-          `chains whole after ${healed.wholeMs} ms, heads even after ${healed.balancedMs} ms`,
+    const spans: FaultSpan[] = [];
+    if (timed) {
+      const composed = await runComposedSchedule(
+        context,
+        schedule,
+        { minutes: options.minutes!, healTimeoutMs: settings.healTimeoutMs, gapMs: settings.gapMs, log },
+        problems,
+      );
+      spans.push(...composed.spans);
+      unhealed = composed.unhealed;
+    } else {
+      for (const [index, nemesis] of schedule.entries()) {
+        log(`${index + 1}/${schedule.length} ${nemesis.name}`);
+        const step = await runFaultStep(
+          context,
+          [nemesis],
+          { healTimeoutMs: settings.healTimeoutMs },
+          problems,
         );
-      } catch (error) {
-        timeline.record(nemesis.name, 'error', (error as Error).message);
-        problems.push(`${nemesis.name}: the cluster did not heal: ${(error as Error).message}`);
-        unhealed = true;
-        break;
+        spans.push(step.span);
+        if (!step.healed) {
+          unhealed = true;
+          break;
+        }
+        await sleep(settings.gapMs);
       }
-      await sleep(settings.gapMs);
     }
 
     await workload.stop();
@@ -220,7 +237,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     problems.push(...outages.problems);
     log('checking the history');
     const check = checkHistory(ops, { timeBudgetMs: 180_000 });
+    const availability = availabilityOf(spans, successesOf(ops, setWorkload.inserts, setWorkload.listings));
     const summary = summarize({
+      availability,
       schedule: options.schedule,
       seed,
       ops,
@@ -240,6 +259,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       join(dir, 'verdict.json'),
       `${JSON.stringify({ ...summary, lostWrites: final.lost, checker: { ...check, failures: check.failures.map((f) => ({ key: f.key, explanation: f.explanation })) } }, null, 2)}\n`,
     );
+    writeFileSync(join(dir, 'availability.md'), formatAvailabilityTable(availability));
     writeFileSync(join(dir, 'set-verdict.json'), `${JSON.stringify(set, null, 2)}\n`);
     const text = `${formatSummary(summary)}${formatSetCheck(set)}\n${check.verdict === 'linearizable' ? '' : `\n${formatCheckResult(check)}\n`}`;
     writeFileSync(join(dir, 'summary.txt'), text);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm test:faults [--long] [--rounds N] [--seed N] [--only a,b]`: runs the fault suite through vitest (which
+// `pnpm test:faults [--long] [--minutes N] [--rounds N] [--seed N] [--only a,b]`: runs the fault suite through vitest (which
 // runs the TypeScript), choosing the schedule by environment, and exits with vitest's code.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -18,17 +18,26 @@ for (let i = 0; i < args.length; i++) {
       process.exit(2);
     }
     env.STAR_FAULTS_ONLY = value;
-  } else if (arg === '--rounds' || arg === '--seed') {
+  } else if (arg === '--rounds' || arg === '--seed' || arg === '--minutes') {
     const value = args[++i];
-    if (value === undefined || !/^\d+$/.test(value)) {
-      console.error(`${arg} needs a number`);
+    if (value === undefined || !/^\d+$/.test(value) || (arg === '--minutes' && Number(value) < 1)) {
+      console.error(`${arg} needs a number${arg === '--minutes' ? ' of at least 1' : ''}`);
       process.exit(2);
     }
-    env[arg === '--rounds' ? 'STAR_FAULTS_ROUNDS' : 'STAR_FAULTS_SEED'] = value;
+    const names = {
+      '--rounds': 'STAR_FAULTS_ROUNDS',
+      '--seed': 'STAR_FAULTS_SEED',
+      '--minutes': 'STAR_FAULTS_MINUTES',
+    };
+    env[names[arg]] = value;
   } else if (arg !== '--') {
-    console.error(`unknown option ${arg}; use --long, --rounds N, --seed N, --only a,b`);
+    console.error(`unknown option ${arg}; use --long, --minutes N, --rounds N, --seed N, --only a,b`);
     process.exit(2);
   }
+}
+if (env.STAR_FAULTS_MINUTES !== undefined && env.STAR_FAULTS_SCHEDULE !== 'long') {
+  console.error('--minutes is for the long schedule: add --long');
+  process.exit(2);
 }
 const e2e = join(dirname(fileURLToPath(import.meta.url)), '..');
 const result = spawnSync('pnpm', ['exec', 'vitest', 'run', 'faults/fault-suite.test.ts'], {

@@ -1,4 +1,5 @@
 import type { CheckResult, Operation, Verdict } from '@star/testkit';
+import { type FaultAvailability, formatAvailabilityTable } from './availability.js';
 import type { FaultTimeline } from './fault-timeline.js';
 import type { LostWrite } from './final-state.js';
 import type { Via } from './register-workload.js';
@@ -21,6 +22,8 @@ export interface RunSummary {
   lostWrites: number;
   problems: string[];
   findings: string[];
+  /** Per fault (inject→healed): outages, latency, heal time (`availability.ts`). */
+  availability: FaultAvailability[];
   dir: string;
 }
 
@@ -35,6 +38,7 @@ export function summarize(params: {
   findings: string[];
   errorCounts: Map<string, number>;
   elapsedMs: number;
+  availability: FaultAvailability[];
   dir: string;
   via: (client: string) => Via;
 }): RunSummary {
@@ -64,6 +68,7 @@ export function summarize(params: {
     lostWrites: params.lostWrites.length,
     problems: params.problems,
     findings: params.findings,
+    availability: params.availability,
     dir: params.dir,
   };
 }
@@ -91,6 +96,8 @@ export function formatSummary(summary: RunSummary): string {
     ...summary.findings.map((finding) => `outage: ${finding}`),
     `problems: ${summary.problems.length === 0 ? 'none' : ''}`,
     ...summary.problems.map((problem) => `  - ${problem}`),
+    'availability per fault (ms; no write / no read = longest stretch without a success, fault start to healed):',
+    formatAvailabilityTable(summary.availability).trimEnd(),
     `run folder: ${summary.dir}`,
   ];
   return `${lines.join('\n')}\n`;

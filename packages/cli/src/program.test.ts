@@ -40,6 +40,11 @@ describe('star command line', () => {
     expect(calls).toEqual([['test', { filter: ['@star/core', '@star/node'], faults: true }]]);
   });
 
+  it('passes `test --faults --long --minutes 30` through to the fault suite', async () => {
+    const { calls } = await parse(['test', '--faults', '--long', '--minutes', '30', '--seed', '7']);
+    expect(calls).toEqual([['test', { faults: true, long: true, minutes: '30', seed: '7' }]]);
+  });
+
   it('parses `checkpoint snapshot --shard 7 --manager <url> --wait`', async () => {
     const { calls } = await parse([
       'checkpoint',

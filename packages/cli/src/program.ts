@@ -29,6 +29,8 @@ export function buildProgram(commands: Commands = defaultCommands): Command {
     .description('build, lint, typecheck and test the repo (via turbo), with a real redis-server')
     .option('--faults', 'run the fault-injection suite (short schedule; see docs/reliability.md)')
     .option('--long', 'with --faults: the long schedule')
+    .option('--minutes <n>', 'with --faults --long: compose random faults for this many minutes')
+    .option('--seed <n>', "with --faults: replay a run's random choices")
     .option('--filter <pkg>', 'only this package and its dependencies (repeatable; turbo syntax)', collect)
     .action(async (options: TestOptions) => {
       process.exitCode = await commands.test(options);

@@ -7,6 +7,10 @@ export interface TestOptions {
   faults?: boolean;
   /** With `faults`: the long schedule. */
   long?: boolean;
+  /** With `long`: the timed, composed schedule for this many minutes (checked by the script). */
+  minutes?: string;
+  /** With `faults`: the seed of the run's random choices (checked by the script). */
+  seed?: string;
   /** Turbo package filters, e.g. `@star/testkit`. */
   filter?: string[];
 }
@@ -47,9 +51,15 @@ async function buildAndTest(root: string, filters: string[]): Promise<number> {
   return runInherited('pnpm', ['exec', 'turbo', ...turboArgs], { cwd: root });
 }
 
-/** The command `star test --faults [--long]` runs after building: the root `test:faults` script. */
+/** The command `star test --faults [--long [--minutes N]]` runs after building: the root `test:faults` script. */
 export function faultSuiteCommand(options: TestOptions): string[] {
-  return ['pnpm', 'test:faults', ...(options.long ? ['--long'] : [])];
+  return [
+    'pnpm',
+    'test:faults',
+    ...(options.long ? ['--long'] : []),
+    ...(options.minutes === undefined ? [] : ['--minutes', options.minutes]),
+    ...(options.seed === undefined ? [] : ['--seed', options.seed]),
+  ];
 }
 
 async function runFaultSuite(options: TestOptions): Promise<number> {
