@@ -1,4 +1,5 @@
 import { canMountTmpfs, cleanupStaleTmpfs, SizedTmpfs, sleep, waitFor } from '@star/testkit';
+import type { FaultCluster } from './fault-cluster.js';
 import type { Nemesis } from './nemeses.js';
 
 /** The node whose data dir lives on a size-limited tmpfs, for the disk-full nemesis. */
@@ -30,8 +31,16 @@ export const diskFaultDirs = {
       console.error(`\n*** NOT RUN: ${message} ***\n`);
     }
   },
-  unmountAll(): void {
-    for (const tmpfs of mounts.values()) tmpfs.unmount();
+  /**
+   * Stops the nodes whose data dir is a tmpfs, then unmounts it: before the cluster removes its
+   * temp dir (a mount point in it is busy), after its node (an open database keeps it busy).
+   */
+  async unmountAll(faults: FaultCluster): Promise<void> {
+    for (const [id, tmpfs] of mounts) {
+      const node = faults.cluster.nodes.get(id);
+      if (node?.process.isRunning()) await node.process.stop();
+      tmpfs.unmount();
+    }
     mounts.clear();
   },
 };

@@ -74,15 +74,24 @@ const setSettings = { prefix: 'set/', inserters: 4, insertPauseMs: 40, listPause
 /** Run folders kept under the reports dir; older ones are removed. */
 const keptRuns = 10;
 
-/**
- * The nemeses of a schedule: short = each once; long = `rounds` shuffled passes over all of them.
- * `only` (names) narrows either to those nemeses, to reproduce one finding alone.
- */
-export function scheduleOf(name: ScheduleName, random: Random, rounds = 4, only?: string[]): Nemesis[] {
+/** The nemeses `only` names (every one when undefined), in list order; unknown names throw. */
+export function nemesisPool(only?: string[]): Nemesis[] {
   const unknown = (only ?? []).filter((n) => !nemeses.some((nemesis) => nemesis.name === n));
   if (unknown.length > 0) throw new Error(`no nemesis ${unknown.join(', ')}`);
-  const chosen = only === undefined ? nemeses : nemeses.filter((nemesis) => only.includes(nemesis.name));
-  if (name === 'short') return [...chosen];
+  return only === undefined ? [...nemeses] : nemeses.filter((nemesis) => only.includes(nemesis.name));
+}
+
+/**
+ * The nemeses of a schedule: short = each once, but those with an open finding; long = `rounds`
+ * shuffled passes over all of them. `only` (names) narrows either to those nemeses, to reproduce
+ * one finding alone.
+ */
+export function scheduleOf(name: ScheduleName, random: Random, rounds = 4, only?: string[]): Nemesis[] {
+  const chosen = nemesisPool(only);
+  if (name === 'short') {
+    // Nemeses named by `only` run whatever; otherwise open findings wait for the long schedule.
+    return only === undefined ? chosen.filter((nemesis) => nemesis.openFinding === undefined) : [...chosen];
+  }
   return Array.from({ length: rounds }, () => random.shuffle([...chosen])).flat();
 }
 
@@ -98,7 +107,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   const random = new Random(seed);
   const timed = options.schedule === 'long' && options.minutes !== undefined;
   // Timed, the schedule is the pool the composed faults are drawn from: every nemesis once.
-  const schedule = scheduleOf(timed ? 'short' : options.schedule, random, options.rounds, options.only);
+  const schedule = timed
+    ? nemesisPool(options.only)
+    : scheduleOf(options.schedule, random, options.rounds, options.only);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const reportsDir = options.reportsDir ?? join(findRepoRoot(), 'reports', 'faults');
   const dir = join(reportsDir, `${stamp}-${options.schedule}-seed${seed}`);
@@ -269,10 +280,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     workload?.close();
     setWorkload?.close();
     try {
-      await faults.stop();
+      await diskFaultDirs.unmountAll(faults);
     } finally {
-      // After the nodes stop: a node still running keeps its data dir (the tmpfs) busy.
-      diskFaultDirs.unmountAll();
+      await faults.stop();
     }
     clockFaults.close();
     if (previousLogDir === undefined) delete process.env.STAR_LOG_DIR;

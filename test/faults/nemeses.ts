@@ -25,6 +25,11 @@ export interface Nemesis {
   needsHosts?: boolean;
   /** Needs Redis as a Sentinel topology: left out, loudly, with a single redis-server. */
   needsSentinel?: boolean;
+  /**
+   * An open finding this nemesis still produces (docs/reliability.md): it runs in the long schedule
+   * and with `--only`, not in the short one of `./star test`, until the finding is fixed.
+   */
+  openFinding?: string;
   run(context: NemesisContext): Promise<void>;
 }
 
