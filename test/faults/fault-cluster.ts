@@ -389,12 +389,12 @@ export class FaultCluster {
 
 /** One host per service: Redis, each manager, each node, the gateway and the checkpointer. */
 /**
- * Whether Redis runs as a Sentinel topology: by default on namespaced hosts (where each data node
- * is its own machine and partitions can split them); `STAR_FAULTS_SENTINEL=1` or `0` decides.
+ * Whether Redis runs as a Sentinel topology (on hosts: a data node and a sentinel on each of
+ * `redis`, `redis2`, `redis3`): `STAR_FAULTS_SENTINEL=1`. Not yet the default: the first short
+ * schedules with it found open findings (docs/reliability.md) that must be fixed first.
  */
-function sentinelWanted(network: FaultNetwork): boolean {
-  const chosen = process.env.STAR_FAULTS_SENTINEL;
-  return chosen === undefined || chosen === '' ? network === 'hosts' : chosen === '1';
+function sentinelWanted(_network: FaultNetwork): boolean {
+  return process.env.STAR_FAULTS_SENTINEL === '1';
 }
 
 function hostNames(options: FaultClusterOptions, sentinel: boolean): string[] {
