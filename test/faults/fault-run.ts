@@ -151,7 +151,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       if (left.length > 0) {
         const names = left.map((n) => n.name).join(', ');
         timeline.record('schedule', 'skip', `not run without a Sentinel topology: ${names}`);
-        log(`NOT RUN without a Sentinel topology (STAR_FAULTS_SENTINEL=0 or proxies): ${names}`);
+        log(`NOT RUN without a Sentinel topology (STAR_FAULTS_SENTINEL=1 runs them): ${names}`);
       }
       schedule.splice(0, schedule.length, ...schedule.filter((nemesis) => !nemesis.needsSentinel));
     }
