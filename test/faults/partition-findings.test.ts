@@ -5,8 +5,9 @@ import { defaultFaultNetwork, FaultCluster } from './fault-cluster.js';
 /**
  * Reproducers of what the partition nemeses found (docs/reliability.md, "What the partition
  * nemeses found"), each deterministic and on a cluster of its own (1 manager, 4 nodes, one shard
- * at RF 3: one spare node to join). Both failed before their fixes (the key read 404; the three
- * members were marked dead after 8-10 s).
+ * at RF 3: one spare node to join). Each failed before its fix (finding 1: the key read 404;
+ * finding 2: the three members were marked dead after 8-10 s; finding 3: the key read 404, the
+ * joiner left as the whole chain).
  */
 const network = await defaultFaultNetwork();
 const leaseMs = 1_500;
@@ -24,6 +25,34 @@ function startCluster(): Promise<FaultCluster> {
     managerLeaseMs: leaseMs,
     network,
   });
+}
+
+/** PUTs `value` at `key` through the gateway; returns the key's URL. */
+async function put(faults: FaultCluster, key: string, value: string): Promise<string> {
+  const url = `${faults.gateway.url}/v1/namespaces/findings/keys/${key}`;
+  const response = await fetch(url, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${faults.cluster.adminKey}` },
+    body: value,
+    signal: AbortSignal.timeout(10_000),
+  });
+  expect(response.status).toBe(200);
+  return url;
+}
+
+/** The key's first answer that is not a 5xx (the chain may still be catching up). */
+async function readAfterHeal(faults: FaultCluster, url: string): Promise<{ status: number; body: string }> {
+  const headers = { authorization: `Bearer ${faults.cluster.adminKey}` };
+  return waitFor(
+    async () => {
+      const response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) }).catch(
+        () => undefined,
+      );
+      if (response === undefined || response.status >= 500) return undefined;
+      return { status: response.status, body: await response.text() };
+    },
+    { description: 'the key to be readable after the heal', timeoutMs: 30_000, intervalMs: 250 },
+  );
 }
 
 /** Cuts the shard's three members off everything else (Redis, the manager, the spare, the gateway). */
@@ -87,6 +116,50 @@ describe.skipIf(network !== 'hosts')('partition findings (issue 14)', () => {
         { description: `the leader to mark ${chain.join(', ')} dead`, timeoutMs: 20_000, intervalMs: 50 },
       );
       expect(performance.now() - started).toBeLessThan(detectWithinMs);
+    } finally {
+      await faults.stop();
+    }
+  }, 150_000);
+
+  it('finding 3: a joiner that has not caught up is never left as the chain (before the fix: its members cut off after it joined were removed one by one, the joiner holding nothing was the chain, and the key read 404)', async () => {
+    const faults = await startCluster();
+    try {
+      const lab = faults.requireLab('finding 3');
+      const url = await put(faults, 'before-the-joiner', 'kept');
+      const [shard] = await faults.shards();
+      const [a, b, c] = shard!.chain as [string, string, string];
+      const spare = faults.nodeIds.find((id) => !shard!.chain.includes(id))!;
+      // b forwards nothing from here on: the joiner that will follow it cannot catch up.
+      const point = `node.before-forward@${shard!.id}`;
+      await faults.failpoints.arm(faults.node(b), point, 'pause');
+      const others = (cut: string[]) => [...lab.hosts.keys()].filter((host) => !cut.includes(host));
+      await lab.rules.partition(completeGrudge([[c], others([c])]));
+      const joined = await waitFor(
+        async () => {
+          const [now] = await faults.shards();
+          return now!.chain.join() === [a, b, spare].join() ? now : undefined;
+        },
+        { description: `${spare} to join after ${c} was removed`, timeoutMs: 20_000, intervalMs: 100 },
+      );
+      expect(joined.joining).toEqual([spare]);
+      // Now the two members that hold the key are cut off too: the joiner is all the manager hears.
+      await lab.rules.partition(completeGrudge([[a, b, c], others([a, b, c])]));
+      await waitFor(
+        async () => {
+          const { nodes } = await faults.cluster.api<{ nodes: { id: string; state: string }[] }>(
+            (await faults.cluster.leader()).url,
+            'GET',
+            '/v1/nodes',
+          );
+          return [a, b].every((id) => nodes.find((node) => node.id === id)?.state === 'dead');
+        },
+        { description: `${a} and ${b} to be marked dead`, timeoutMs: 20_000, intervalMs: 100 },
+      );
+      const [during] = await faults.shards();
+      expect(during!.chain).toEqual([b, spare]);
+      await faults.healNetwork();
+      await faults.failpoints.disarm(faults.node(b), point);
+      expect(await readAfterHeal(faults, url)).toEqual({ status: 200, body: 'kept' });
     } finally {
       await faults.stop();
     }

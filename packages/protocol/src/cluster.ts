@@ -27,6 +27,12 @@ export const Shard = Type.Object({
   /** Node ids, head first, tail last. */
   chain: Type.Array(Type.String({ minLength: 1 })),
   status: ShardStatus,
+  /**
+   * Members that joined the chain (as tails) and are not yet known to hold every committed entry
+   * (DESIGN §3.7): they do not count as holders, so no reconfiguration leaves a chain of joiners
+   * only. Absent when there are none.
+   */
+  joining: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
 });
 export type Shard = Static<typeof Shard>;
 

@@ -20,6 +20,7 @@ import type { ChainPublisher } from './chain-publisher.js';
 import { FailureDetector, type FailureVerdict } from './failure-detector.js';
 import { HeadBalancer } from './head-balancer.js';
 import { isRestart, memberLogEnds, reenterRestarted } from './incarnations.js';
+import { holders, JoinerSync } from './joiner-sync.js';
 import { Reconciler } from './reconciler.js';
 import { ReplicaMover } from './replica-mover.js';
 
@@ -55,6 +56,7 @@ export class Coordinator {
   readonly #mover: ReplicaMover;
   readonly #heads: HeadBalancer;
   readonly #reconciler: Reconciler;
+  readonly #joiners: JoinerSync;
   #reconciledAt = Number.NEGATIVE_INFINITY;
   reconfigurations = 0;
 
@@ -76,7 +78,7 @@ export class Coordinator {
     this.#settings = params.settings;
     this.#commit = params.commit;
     this.#ready = params.ready;
-    this.#mover = new ReplicaMover({ publisher: params.publisher, logger: params.logger });
+    this.#mover = new ReplicaMover({ logger: params.logger });
     this.#heads = new HeadBalancer({ publisher: params.publisher, logger: params.logger });
     this.#reconciler = new Reconciler({
       redis: params.redis,
@@ -88,6 +90,12 @@ export class Coordinator {
       redis: params.redis,
       settings: params.settings,
       logger: params.logger,
+    });
+    this.#joiners = new JoinerSync({
+      publisher: params.publisher,
+      logger: params.logger,
+      heard: (node) =>
+        (this.#detector.silentForMs(node) ?? Number.POSITIVE_INFINITY) < params.settings.nodeLeaseMs,
     });
   }
 
@@ -211,6 +219,7 @@ export class Coordinator {
     const verdict = await this.#detector.observe([...this.#store.state.nodes.keys()]);
     if (performance.now() < this.#actingFrom) return;
     await this.#detectFailures(verdict);
+    await this.#applyChanges(await this.#joiners.step(this.#store.state));
     await this.#restoreReplication();
     await this.#trimOverReplicated();
     await this.#applyChanges(await this.#mover.step(this.#store.state, this.#settings.balance()));
@@ -255,6 +264,7 @@ export class Coordinator {
       const draining = shard.chain.find((id) => state.nodes.get(id)?.state === 'draining');
       const leaving = draining ?? shard.chain.at(-1)!;
       const chain = shard.chain.filter((id) => id !== leaving);
+      if (holders(shard, chain).length === 0) continue;
       entries.push({
         type: 'shard.reconfigured',
         data: { id: shard.id, term: shard.term + 1, chain, status: 'SteadyState' },
@@ -377,6 +387,15 @@ export class Coordinator {
         this.#logger.error(
           { shard: shard.id, node: id },
           'last replica of a shard is dead; keeping its chain',
+        );
+        continue;
+      }
+      // The rest are joiners still catching up from it: without it the chain would hold less than
+      // it committed. Wait for it (unavailable, not lossy), as for a last replica.
+      if (holders(shard, chain).length === 0) {
+        this.#logger.error(
+          { shard: shard.id, node: id, joining: shard.joining },
+          'the last member holding every committed write is dead and the rest are still joining; keeping it in the chain',
         );
         continue;
       }

@@ -43,6 +43,8 @@ export class HeadBalancer {
     for (const shard of state.shards.values()) {
       const rf = state.namespaces.get(shard.namespace)?.replicationFactor ?? shard.chain.length;
       if (shard.status !== 'SteadyState' || shard.chain.length !== rf) continue;
+      // A joiner must stay behind the members it copies from: never a head before it caught up.
+      if ((shard.joining ?? []).length > 0) continue;
       if ((this.#notBefore.get(shard.id) ?? 0) > now) continue;
       movable.add(shard.id);
     }

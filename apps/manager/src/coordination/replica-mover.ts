@@ -1,24 +1,20 @@
-import { ChainMethods, type NodeStatus } from '@star/protocol';
 import type { Logger } from 'pino';
 import type { MetadataEntry } from '../metadata/journal-entries.js';
 import type { MetadataState } from '../metadata/metadata-state.js';
 import { planRebalance, type RebalanceMove } from '../placement/index.js';
-import type { ChainPublisher } from './chain-publisher.js';
 
 /**
  * Carries out rebalancing and draining one move at a time, each in two reconfigurations: the
  * target joins the chain as tail (it catches up from its predecessor through the handshake), and
- * only once it holds everything the head has committed does the source leave. A replica count
+ * only once JoinerSync found it holding everything the chain committed does the source leave. A replica count
  * never drops below the replication factor during a move.
  */
 export class ReplicaMover {
-  readonly #publisher: ChainPublisher;
   readonly #logger: Logger;
   #inFlight: RebalanceMove | undefined;
   moves = 0;
 
-  constructor(params: { publisher: ChainPublisher; logger: Logger }) {
-    this.#publisher = params.publisher;
+  constructor(params: { logger: Logger }) {
     this.#logger = params.logger.child({ component: 'mover' });
   }
 
@@ -42,7 +38,8 @@ export class ReplicaMover {
         this.#inFlight = undefined;
         return [];
       }
-      if (!(await this.#caughtUp(state, move))) return [];
+      // The target holds everything once JoinerSync journaled it as synced.
+      if (shard.joining?.includes(move.to)) return [];
       this.#inFlight = undefined;
       this.moves++;
       this.#logger.info(move, 'replica moved');
@@ -69,29 +66,5 @@ export class ReplicaMover {
         data: { id: shard.id, term: shard.term + 1, chain: [...shard.chain, next.to], status: 'Joining' },
       },
     ];
-  }
-
-  async #caughtUp(state: MetadataState, move: RebalanceMove): Promise<boolean> {
-    const shard = state.shards.get(move.shard)!;
-    const head = state.nodes.get(shard.chain[0]!);
-    const target = state.nodes.get(move.to);
-    if (head === undefined || target === undefined) return false;
-    try {
-      const [headStatus, targetStatus] = await Promise.all([
-        this.#publisher.request<NodeStatus>(head.internalAddress, ChainMethods.status, {}),
-        this.#publisher.request<NodeStatus>(target.internalAddress, ChainMethods.status, {}),
-      ]);
-      const headShard = headStatus.shards.find((s) => s.shard === shard.id);
-      const targetShard = targetStatus.shards.find((s) => s.shard === shard.id);
-      return (
-        headShard !== undefined &&
-        targetShard !== undefined &&
-        targetShard.term === shard.term &&
-        targetShard.commitSeq >= headShard.commitSeq
-      );
-    } catch (error) {
-      this.#logger.debug({ err: error, move }, 'catch-up check failed; will retry');
-      return false;
-    }
   }
 }

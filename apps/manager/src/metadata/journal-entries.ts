@@ -27,6 +27,12 @@ export const MetadataEntrySchema = Type.Union([
     chain: Type.Array(Type.String({ minLength: 1 })),
     status: ShardStatus,
   }),
+  // A joiner found holding everything its chain had committed (JoinerSync): it counts as a holder.
+  entry('shard.synced', {
+    id: Type.Integer({ minimum: 0 }),
+    term: Type.Integer({ minimum: 0 }),
+    node: Type.String({ minLength: 1 }),
+  }),
 ]);
 export type MetadataEntry = Static<typeof MetadataEntrySchema>;
 

@@ -76,4 +76,49 @@ describe('MetadataState', () => {
     expect(state.namespaces.size).toBe(0);
     expect(state.shards.size).toBe(0);
   });
+
+  describe('joiners (members not yet known to hold every committed entry)', () => {
+    const created: MetadataEntry = {
+      type: 'namespace.created',
+      data: {
+        namespace: { name: 'ns', shards: 1, replicationFactor: 3 },
+        shards: [shard(1, ['n1', 'n2', 'n3'])],
+        nextShardId: 2,
+      },
+    };
+    const reconfigured = (term: number, chain: string[]): MetadataEntry => ({
+      type: 'shard.reconfigured',
+      data: { id: 1, term, chain, status: 'SteadyState' },
+    });
+    const synced = (term: number, node: string): MetadataEntry => ({
+      type: 'shard.synced',
+      data: { id: 1, term, node },
+    });
+
+    it('a new chain has none; a member new to the chain joins; a removal or reorder adds none', () => {
+      const state = replay([created, reconfigured(2, ['n1', 'n2']), reconfigured(3, ['n1', 'n2', 'n4'])]);
+      expect(state.shards.get(1)!.joining).toEqual(['n4']);
+      state.apply(reconfigured(4, ['n2', 'n1', 'n4']), '9-0');
+      expect(state.shards.get(1)!.joining).toEqual(['n4']);
+      state.apply(reconfigured(5, ['n2', 'n4']), '10-0');
+      expect(state.shards.get(1)!.joining).toEqual(['n4']);
+    });
+
+    it('a joiner synced at the current term holds everything; at another term the entry is ignored', () => {
+      const state = replay([created, reconfigured(2, ['n1', 'n2', 'n3', 'n4'])]);
+      state.apply(synced(1, 'n4'), '5-0');
+      expect(state.shards.get(1)!.joining).toEqual(['n4']);
+      state.apply(synced(2, 'n4'), '6-0');
+      expect(state.shards.get(1)).not.toHaveProperty('joining');
+      // Removed and added again, it joins afresh.
+      state.apply(reconfigured(3, ['n1', 'n2', 'n3']), '7-0');
+      state.apply(reconfigured(4, ['n1', 'n2', 'n3', 'n4']), '8-0');
+      expect(state.shards.get(1)!.joining).toEqual(['n4']);
+    });
+
+    it('a joiner that leaves the chain is no longer one', () => {
+      const state = replay([created, reconfigured(2, ['n1', 'n2', 'n3', 'n4']), reconfigured(3, ['n1', 'n2', 'n3'])]);
+      expect(state.shards.get(1)).not.toHaveProperty('joining');
+    });
+  });
 });

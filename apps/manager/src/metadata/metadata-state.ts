@@ -2,6 +2,23 @@ import type { Namespace, NodeInfo, Shard } from '@star/protocol';
 import type { MetadataEntry } from './journal-entries.js';
 
 /**
+ * The joiners of a shard after its chain becomes `chain`: those still in it, and every member new
+ * to it (a replacement, a move's target: each joins as tail and holds nothing the chain committed
+ * until it has caught up). Derived here rather than carried by each entry, so no path that adds
+ * a member can forget it.
+ */
+export function joinersAfter(shard: Shard, chain: readonly string[]): string[] {
+  const before = new Set(shard.joining ?? []);
+  return chain.filter((id) => before.has(id) || !shard.chain.includes(id));
+}
+
+/** `shard` with `joining` set, or without the field when there are none. */
+function withJoining(shard: Shard, joining: string[]): Shard {
+  const { joining: _, ...rest } = shard;
+  return joining.length === 0 ? rest : { ...rest, joining };
+}
+
+/**
  * The manager's metadata: namespaces, their shards with chains and terms, and nodes. Changed only
  * by applying journal entries, so every manager that applied the same entries holds the same state.
  */
@@ -43,13 +60,27 @@ export class MetadataState {
         const shard = this.shards.get(entry.data.id);
         // Terms only grow: an entry that would lower one is ignored rather than trusted.
         if (shard && entry.data.term > shard.term) {
-          this.shards.set(shard.id, {
-            ...shard,
-            term: entry.data.term,
-            chain: entry.data.chain,
-            status: entry.data.status,
-          });
+          this.shards.set(
+            shard.id,
+            withJoining(
+              { ...shard, term: entry.data.term, chain: entry.data.chain, status: entry.data.status },
+              joinersAfter(shard, entry.data.chain),
+            ),
+          );
         }
+        break;
+      }
+      case 'shard.synced': {
+        const shard = this.shards.get(entry.data.id);
+        // Only at the term it was checked at: a later term may have re-added the node afresh.
+        if (shard && shard.term === entry.data.term && shard.joining?.includes(entry.data.node))
+          this.shards.set(
+            shard.id,
+            withJoining(
+              shard,
+              shard.joining.filter((id) => id !== entry.data.node),
+            ),
+          );
         break;
       }
     }
