@@ -28,12 +28,14 @@ interface HeldReconfiguration {
   release(): Promise<void>;
 }
 
-const appendPoint = 'manager.after-journal-append';
+/** The two appends a node's death makes, each held on its own (the point's tag is the reason). */
+const failureAppend = 'manager.after-journal-append@failure';
+const restoreAppend = 'manager.after-journal-append@restore';
 
 /**
- * Kills node `victim` and holds the leader (a `pause` at `manager.after-journal-append`) at each of
- * the two journal appends a node's death makes: first the chains without the dead node (which is
- * let through and published), then the replacements that bring each chain back to RF. Returns with
+ * Kills node `victim` and holds the leader (a `pause` at `manager.after-journal-append`, tagged
+ * `failure`, then one tagged `restore`) at each of the two journal appends a node's death makes:
+ * first the chains without the dead node (which is let through and published), then the replacements that bring each chain back to RF. Returns with
  * the second held: journaled, nothing of it published, so a nemesis can arm the exact step it
  * wants to break before releasing it. A crash here is the worst case: a crash after the first
  * append is repaired by the second, which the next leader makes anyway.
@@ -47,10 +49,19 @@ async function holdReplacement(
   const before = await faults.shards();
   const { id: leaderId, service: leader } = await leadingManager(context);
   const rf = faults.options.replicationFactor;
-  await faults.failpoints.arm(leader, appendPoint, 'pause');
+  await faults.failpoints.arm(leader, failureAppend, 'pause');
+  await faults.failpoints.arm(leader, restoreAppend, 'pause');
   faults.node(victim).process.kill('SIGKILL');
-  timeline.record(nemesis, 'inject', `armed ${appendPoint}=pause on leader ${leaderId}; kill -9 ${victim}`);
-  const release = () => faults.failpoints.disarm(leader, appendPoint);
+  timeline.record(
+    nemesis,
+    'inject',
+    `armed ${failureAppend}=pause and ${restoreAppend}=pause on leader ${leaderId}; kill -9 ${victim}`,
+  );
+  // Whatever else the leader journals meanwhile (a head hand-over, a trim) is not held.
+  const release = async () => {
+    await faults.failpoints.disarm(leader, failureAppend);
+    await faults.failpoints.disarm(leader, restoreAppend);
+  };
   try {
     const journaled = (test: (shards: Shard[]) => boolean, what: string) =>
       waitFor(async () => test(await faults.shards()), {
@@ -64,12 +75,9 @@ async function holdReplacement(
       `the chains without ${victim}`,
     );
     const restored = (now: Shard[]) => left.every((id) => now.find((s) => s.id === id)?.chain.length === rf);
-    // Re-arming releases the held first step and holds the next append: the replacements. (A
-    // leader that journals both in one append is already held at the replacements.)
-    if (!restored(await faults.shards())) {
-      await faults.failpoints.arm(leader, appendPoint, 'pause');
-      await journaled(restored, 'the replacements');
-    }
+    // Releases the held first step; the replacements' append stays armed and holds next.
+    await faults.failpoints.disarm(leader, failureAppend);
+    await journaled(restored, 'the replacements');
   } catch (error) {
     await release().catch(() => undefined);
     await faults.restartNode(victim);

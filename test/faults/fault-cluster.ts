@@ -34,6 +34,11 @@ export interface FaultClusterOptions {
    * namespace host, faults as firewall rules; `proxies`: all on 127.0.0.1, nodes behind TCP proxies.
    */
   network?: FaultNetwork;
+  /**
+   * Redis as a Sentinel topology (a data node and a sentinel on each of the hosts `redis`,
+   * `redis2`, `redis3`). Default: `STAR_FAULTS_SENTINEL` (`1` on, `0` off), else on with hosts.
+   */
+  sentinel?: boolean;
 }
 
 export type FaultNetwork = 'hosts' | 'proxies';
@@ -108,7 +113,7 @@ export class FaultCluster {
   static async start(options: FaultClusterOptions): Promise<FaultCluster> {
     const clusterSecret = `star-faults-${randomBytes(18).toString('base64url')}`;
     const network = options.network ?? (await defaultFaultNetwork());
-    const sentinel = sentinelWanted(network);
+    const sentinel = options.sentinel ?? sentinelWanted(network);
     const lab =
       network === 'hosts' ? await NetworkLab.start({ hosts: hostNames(options, sentinel) }) : undefined;
     const cluster = await StarCluster.start({
@@ -389,12 +394,13 @@ export class FaultCluster {
 
 /** One host per service: Redis, each manager, each node, the gateway and the checkpointer. */
 /**
- * Whether Redis runs as a Sentinel topology (on hosts: a data node and a sentinel on each of
- * `redis`, `redis2`, `redis3`): `STAR_FAULTS_SENTINEL=1`. Not yet the default: the first short
- * schedules with it found open findings (docs/reliability.md) that must be fixed first.
+ * Whether Redis runs as a Sentinel topology by default: `STAR_FAULTS_SENTINEL=1|0` says so, else
+ * yes on namespaced hosts (a deployment's control plane fails over) and no on the proxy fallback.
  */
-function sentinelWanted(_network: FaultNetwork): boolean {
-  return process.env.STAR_FAULTS_SENTINEL === '1';
+function sentinelWanted(network: FaultNetwork): boolean {
+  const asked = process.env.STAR_FAULTS_SENTINEL;
+  if (asked === '1' || asked === '0') return asked === '1';
+  return network === 'hosts';
 }
 
 function hostNames(options: FaultClusterOptions, sentinel: boolean): string[] {

@@ -151,7 +151,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       if (left.length > 0) {
         const names = left.map((n) => n.name).join(', ');
         timeline.record('schedule', 'skip', `not run without a Sentinel topology: ${names}`);
-        log(`NOT RUN without a Sentinel topology (STAR_FAULTS_SENTINEL=1 runs them): ${names}`);
+        log(
+          `NOT RUN without a Sentinel topology (on by default with hosts; STAR_FAULTS_SENTINEL=1 forces it): ${names}`,
+        );
       }
       schedule.splice(0, schedule.length, ...schedule.filter((nemesis) => !nemesis.needsSentinel));
     }

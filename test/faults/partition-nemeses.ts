@@ -80,8 +80,6 @@ const halves: Nemesis = {
  */
 const chainMinority: Nemesis = {
   name: 'partition-chain-minority',
-  openFinding:
-    'seed 1379989014 (Sentinel on hosts): two acknowledged writes to k13 and k18 diverged during this cut (finding 3)',
   needsHosts: true,
   description:
     'every member of one chain (with the gateway) on the side of a split without Redis and the managers',
@@ -100,7 +98,6 @@ const chainMinority: Nemesis = {
 
 const bridge: Nemesis = {
   name: 'partition-bridge',
-  openFinding: 'seed 1379989014: the tail of shard 2 stayed behind for 60 s after the heal (finding 4)',
   needsHosts: true,
   description: 'two halves of the hosts cut from each other, one host in the middle that both still hear',
   async run(context) {

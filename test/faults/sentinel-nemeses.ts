@@ -4,7 +4,7 @@ import type { Nemesis, NemesisContext } from './nemeses.js';
 /**
  * Nemeses of the Redis Sentinel control plane (a primary, two replicas, three sentinels; on the
  * namespaced hosts each data node is its own machine with a sentinel beside it). They need the
- * fault cluster to run Redis as a Sentinel topology (`STAR_FAULTS_SENTINEL=1`; not yet the default).
+ * fault cluster to run Redis as a Sentinel topology (the default on namespaced hosts; `STAR_FAULTS_SENTINEL=0|1` overrides it).
  */
 function requireSentinel(context: NemesisContext, nemesis: string) {
   const topology = context.faults.cluster.sentinel;

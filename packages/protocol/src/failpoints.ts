@@ -7,7 +7,7 @@
  */
 export const FailpointNames = {
   'manager.after-journal-append':
-    'leader: a change is journaled (a reconfiguration, a namespace created or deleted), nothing published yet',
+    'leader: a change is journaled (a reconfiguration, a namespace created or deleted), nothing published yet (tag: failure, restore, trim, move, heads, reconcile, reentry or sync)',
   'manager.before-publish': 'leader: about to publish a journaled chain (config key not written)',
   'manager.after-config-write': 'leader: config key written, no node told yet',
   'manager.before-configure': 'leader: before one configure call (tag: the node id)',

@@ -24,6 +24,9 @@ import { holders, JoinerSync } from './joiner-sync.js';
 import { Reconciler } from './reconciler.js';
 import { ReplicaMover } from './replica-mover.js';
 
+/** What a journal append of the membership check is for (the tag of its failpoint). */
+type ChangeReason = 'failure' | 'restore' | 'trim' | 'move' | 'heads' | 'reconcile' | 'reentry' | 'sync';
+
 export interface CoordinatorSettings {
   /** The nodes' read lease: a new leader waits this out before reconfiguring anything. */
   nodeLeaseMs: number;
@@ -219,13 +222,13 @@ export class Coordinator {
     const verdict = await this.#detector.observe([...this.#store.state.nodes.keys()]);
     if (performance.now() < this.#actingFrom) return;
     await this.#detectFailures(verdict);
-    await this.#applyChanges(await this.#joiners.step(this.#store.state));
+    await this.#applyChanges(await this.#joiners.step(this.#store.state), 'sync');
     await this.#restoreReplication();
     await this.#trimOverReplicated();
-    await this.#applyChanges(await this.#mover.step(this.#store.state, this.#settings.balance()));
+    await this.#applyChanges(await this.#mover.step(this.#store.state, this.#settings.balance()), 'move');
     // Heads even out once no replica move is under way (a reorder only: a term bump, no data moved).
     if (this.#settings.balance() && this.#mover.inFlight === undefined)
-      await this.#applyChanges(await this.#heads.step(this.#store.state));
+      await this.#applyChanges(await this.#heads.step(this.#store.state), 'heads');
   }
 
   /**
@@ -238,15 +241,18 @@ export class Coordinator {
     if (now - this.#reconciledAt < this.#settings.nodeLeaseMs / 4) return;
     this.#reconciledAt = now;
     const { entries } = await this.#reconciler.reconcile(this.#store.state);
-    if (now >= this.#actingFrom) await this.#applyChanges(entries);
+    if (now >= this.#actingFrom) await this.#applyChanges(entries, 'reconcile');
   }
 
-  /** Commits shard reconfigurations and publishes the chains they produce. */
-  async #applyChanges(entries: MetadataEntry[]): Promise<void> {
+  /**
+   * Commits shard reconfigurations and publishes the chains they produce. `why` tags the append's
+   * failpoint, so a test can hold one kind of change (`manager.after-journal-append@restore`).
+   */
+  async #applyChanges(entries: MetadataEntry[], why: ChangeReason): Promise<void> {
     if (entries.length === 0) return;
     await this.#commit(entries);
     this.reconfigurations += entries.filter((entry) => entry.type === 'shard.reconfigured').length;
-    await failpoint('manager.after-journal-append');
+    await failpoint('manager.after-journal-append', why);
     const ids = entries.flatMap((entry) => (entry.type === 'shard.reconfigured' ? [entry.data.id] : []));
     await this.#publishAll(ids.map((id) => this.#store.state.shards.get(id)!));
   }
@@ -270,7 +276,7 @@ export class Coordinator {
         data: { id: shard.id, term: shard.term + 1, chain, status: 'SteadyState' },
       });
     }
-    await this.#applyChanges(entries);
+    await this.#applyChanges(entries, 'trim');
   }
 
   /** Marks a node draining: its replicas move away, one at a time, then it can be removed. */
@@ -341,7 +347,7 @@ export class Coordinator {
     }
     // A restart's reconfigurations go in the same append as its registration.
     if (restarted.size > 0)
-      await this.#applyChanges([...entries, ...(await this.#reenterRestarted(restarted))]);
+      await this.#applyChanges([...entries, ...(await this.#reenterRestarted(restarted))], 'reentry');
     else if (entries.length > 0) await this.#commit(entries);
   }
 
@@ -412,7 +418,7 @@ export class Coordinator {
       },
       'no lease renewal seen for a lease plus the margin: removing the node from its chains',
     );
-    await this.#applyChanges(entries);
+    await this.#applyChanges(entries, 'failure');
   }
 
   /** Shards short of their replication factor get a replacement replica joining as tail. */
@@ -448,6 +454,6 @@ export class Coordinator {
       });
     }
     if (entries.length > 0) this.#logger.info({ entries: entries.length }, 'restoring replication factor');
-    await this.#applyChanges(entries);
+    await this.#applyChanges(entries, 'restore');
   }
 }

@@ -117,7 +117,11 @@ describe('MetadataState', () => {
     });
 
     it('a joiner that leaves the chain is no longer one', () => {
-      const state = replay([created, reconfigured(2, ['n1', 'n2', 'n3', 'n4']), reconfigured(3, ['n1', 'n2', 'n3'])]);
+      const state = replay([
+        created,
+        reconfigured(2, ['n1', 'n2', 'n3', 'n4']),
+        reconfigured(3, ['n1', 'n2', 'n3']),
+      ]);
       expect(state.shards.get(1)).not.toHaveProperty('joining');
     });
   });
