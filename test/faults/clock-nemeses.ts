@@ -1,4 +1,4 @@
-import { ensureLibfaketime, FakeClock, sleep } from '@star/testkit';
+import { ensureLibfaketime, FakeClock, sleep, stepRedisKeyClock } from '@star/testkit';
 import type { FaultClusterOptions } from './fault-cluster.js';
 import type { Nemesis, NemesisContext } from './nemeses.js';
 
@@ -64,8 +64,7 @@ const clockStep: Nemesis = {
   name: 'clock-step',
   description:
     `step wall clocks +${stepSeconds} s, then -${stepSeconds} s, then back: of ${clockNode} alone, of every ` +
-    'other service (managers, nodes, gateway, checkpointer); monotonic clocks stay real. Not Redis: ' +
-    "libfaketime 0.9.10 cannot start Debian's redis-server (recursive clock_gettime in its init)",
+    'other service (managers, nodes, gateway, checkpointer); monotonic clocks stay real (Redis: redis-clock-step)',
   async run(context) {
     if (clocks === undefined) {
       context.timeline.record(this.name, 'not-run', 'no libfaketime');
@@ -76,4 +75,37 @@ const clockStep: Nemesis = {
   },
 };
 
-export const clockNemeses: Nemesis[] = [clockStep];
+/**
+ * Redis's clock stepped as its keys see it (`stepRedisKeyClock`: libfaketime cannot start
+ * redis-server): +30 s, so every lease key, the leader key and the job locks are due 30 s early
+ * (most expire at once); then back 60 s, so each lives a minute longer; then forward to real time.
+ * Star must not count a vanished lease key as a death, nor a lingering one as a renewal.
+ */
+const redisClockStep: Nemesis = {
+  name: 'redis-clock-step',
+  description: `step Redis's clock (its key expiries) +${stepSeconds} s, then -${stepSeconds} s, then back to real time`,
+  async run(context) {
+    const { timeline } = context;
+    const step = async (ms: number, what: string) => {
+      const redis = (await context.faults.redisPrimary()).client();
+      try {
+        const { moved, expired } = await stepRedisKeyClock(redis, ms);
+        const phase = what === 'real' ? 'heal' : 'inject';
+        timeline.record(
+          this.name,
+          phase,
+          `redis clock ${what}: ${expired} keys expired, ${moved} expiries moved`,
+        );
+      } finally {
+        redis.disconnect();
+      }
+    };
+    await step(stepSeconds * 1_000, `+${stepSeconds} s`);
+    await sleep(context.leaseMs * 2);
+    await step(-2 * stepSeconds * 1_000, `-${stepSeconds} s (a step back of ${2 * stepSeconds} s)`);
+    await sleep(context.leaseMs * 2);
+    await step(stepSeconds * 1_000, 'real');
+  },
+};
+
+export const clockNemeses: Nemesis[] = [clockStep, redisClockStep];

@@ -7,6 +7,7 @@ import { diskFaultDirs } from './disk-nemeses.js';
 import { FaultCluster } from './fault-cluster.js';
 import { FaultTimeline } from './fault-timeline.js';
 import { checkFinalState, type LostWrite } from './final-state.js';
+import { checkJournalKept } from './journal-check.js';
 import { nemeses as baseNemeses, type Nemesis } from './nemeses.js';
 import { sentinelNemeses } from './sentinel-nemeses.js';
 
@@ -238,6 +239,16 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       timeline.record('final', 'error', (error as Error).message);
       problems.push(`final: the final reads failed: ${(error as Error).message}`);
     }
+
+    const journal = await checkJournalKept(faults).catch((error: unknown) => [
+      `journal check failed: ${(error as Error).message}`,
+    ]);
+    timeline.record(
+      'final',
+      'check',
+      journal.length === 0 ? 'every term nodes run is journaled' : journal.join('; '),
+    );
+    problems.push(...journal);
 
     const set = await finalSetCheck(setWorkload, timeline, problems);
 

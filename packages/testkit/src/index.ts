@@ -5,6 +5,7 @@ export { MARIADB_INSTALL_HINT, type MariadbServer, startMariadb } from './databa
 export { POSTGRES_INSTALL_HINT, type PostgresServer, startPostgres } from './databases/postgres-server.js';
 export { ensureLibfaketime, FakeClock } from './faults/fake-clock.js';
 export { cutWalFrames, type WalCut } from './faults/power-loss.js';
+export { type KeyClockStep, stepRedisKeyClock } from './faults/redis-key-clock.js';
 export { canMountTmpfs, cleanupStaleTmpfs, SizedTmpfs } from './faults/tmpfs.js';
 export { freePort, type GetPortOptions } from './free-port.js';
 export { waitForHealth } from './health.js';

@@ -229,6 +229,20 @@ export class SentinelTopology {
     return primary;
   }
 
+  /**
+   * Waits until the current primary has `replicas` replicas streaming from it and the sentinels
+   * know them: after a failover the other replicas are moved over one by one, and a primary killed
+   * before then may have no replica the sentinels can promote.
+   */
+  async waitForReplicas(replicas: number, timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      async () =>
+        (await this.#connectedReplicas(await this.primary())) >= replicas &&
+        (await this.#sentinelView()).replicas >= replicas,
+      { description: `${replicas} replicas streaming from the primary, known to the sentinels`, timeoutMs },
+    );
+  }
+
   /** Waits until the sentinels name a primary other than `oldPort` and it says it is master. */
   async waitForPromotion(oldPort: number, timeoutMs = 30_000): Promise<number> {
     return waitFor(

@@ -59,4 +59,35 @@ describe('MetadataStore and malformed journal entries', () => {
       admin.disconnect();
     }
   });
+
+  it('rides out a failing Redis command while applying a batch from the tail (before: an unhandled rejection crashed the manager)', async () => {
+    const admin = server.client();
+    await admin.del(ManagerKeys.journal);
+    const redis = server.client();
+    const store = new MetadataStore(new Journal<MetadataEntry>({ redis }), pino({ level: 'silent' }));
+    await store.start();
+    const crashes: unknown[] = [];
+    const onRejection = (reason: unknown) => crashes.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      // The tail reads on its own connection; the store's checks use this one, closed here.
+      redis.disconnect();
+      const created: MetadataEntry = {
+        type: 'namespace.created',
+        data: { namespace: { name: 'late', shards: 1, replicationFactor: 1 }, shards: [], nextShardId: 9 },
+      };
+      await admin.xadd(ManagerKeys.journal, '*', 'e', JSON.stringify(created), 't', '1');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(crashes).toEqual([]);
+      await redis.connect();
+      await waitFor(() => store.state.namespaces.has('late'), {
+        description: 'the batch applied once Redis answers',
+      });
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      store.stop();
+      admin.disconnect();
+      redis.disconnect();
+    }
+  });
 });

@@ -1,10 +1,14 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ManagerImages } from '../images/manager-images.js';
 import type { Journal } from '../journal/index.js';
 import { type MetadataEntry, metadataEntryProblem } from './journal-entries.js';
 import { MetadataState } from './metadata-state.js';
 import { compareIds } from './stream-ids.js';
+
+/** Wait between tries of the trim check while Redis does not answer. */
+const TRIM_CHECK_RETRY_MS = 250;
 
 export interface MetadataStoreEvents {
   applied: [entry: MetadataEntry, id: string];
@@ -45,9 +49,7 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
     void this.#journal.tail(
       this.state.lastEntryId,
       async (batch) => {
-        // Entries between our position and the trim point are gone (this manager fell far behind,
-        // e.g. paused): applying the batch would skip them, so rebuild from an image first.
-        if (compareIds(await this.#journal.trimmedTo(), this.state.lastEntryId) > 0) await this.#rebuild();
+        await this.#rebuildIfTrimmedPast();
         // A rebuild after a primary change replays from the start: applying a newer entry meanwhile
         // would make it skip everything in between.
         while (this.#rebuilding) await this.#rebuilding;
@@ -55,6 +57,25 @@ export class MetadataStore extends EventEmitter<MetadataStoreEvents> {
       },
       this.#stop.signal,
     );
+  }
+
+  /**
+   * Entries between our position and the trim point are gone (this manager fell far behind, e.g.
+   * paused): applying the next batch would skip them, so rebuild from an image first. Redis may not
+   * answer just now (a failover, a closed connection): retry until it does rather than fail the
+   * tail, whose rejection would take the whole manager down (found by sentinel-primary-isolated).
+   */
+  async #rebuildIfTrimmedPast(): Promise<void> {
+    for (;;) {
+      try {
+        if (compareIds(await this.#journal.trimmedTo(), this.state.lastEntryId) > 0) await this.#rebuild();
+        return;
+      } catch (error) {
+        if (this.#stop.signal.aborted) throw error;
+        this.#logger.warn({ err: error }, 'journal trim check failed; retrying');
+        await delay(TRIM_CHECK_RETRY_MS, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+      }
+    }
   }
 
   async #rebuild(): Promise<void> {
