@@ -107,4 +107,14 @@ describe('incarnations', () => {
     );
     expect(entries[0]!.data).toMatchObject({ chain: ['n1', 'n3', 'n2'] });
   });
+
+  it('a joiner that has not caught up never heads the chain, even when the holder restarted', () => {
+    // n2 joined behind n1 and has not caught up; n1 restarted: n1 still leads, n2 stays behind it.
+    const entries = reenterRestarted(
+      [{ ...shard(1, 3, ['n1', 'n2']), joining: ['n2'] }],
+      new Set(['n1']),
+      (node) => (node === 'n1' ? { lastSeq: 90, commitSeq: 80 } : { lastSeq: 95, commitSeq: 40 }),
+    );
+    expect(entries[0]!.data).toMatchObject({ term: 4, chain: ['n1', 'n2'] });
+  });
 });

@@ -60,7 +60,11 @@ function reentryOrder(
 ): string[] {
   const end = (id: string) => logEnd(id, shard.id);
   const committed = Math.max(0, ...shard.chain.map((id) => end(id)?.commitSeq ?? 0));
+  // A joiner still catching up (joiner-sync.ts) holds less than its log end may suggest: it never
+  // counts as complete, so it never heads the members it copies from.
+  const joining = new Set(shard.joining ?? []);
   const complete = (id: string) => {
+    if (joining.has(id)) return false;
     const known = end(id);
     return known === undefined ? !restarted.has(id) : known.lastSeq >= committed;
   };
