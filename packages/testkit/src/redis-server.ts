@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { onExit } from 'signal-exit';
@@ -103,6 +103,26 @@ interface LaunchConfig {
   host: ServiceHost | undefined;
 }
 
+/**
+ * The server's `redis.conf` in its dir, written from `args` (`--replicaof H P` → `replicaof H P`)
+ * on the first start only: Sentinel rewrites it (CONFIG REWRITE) when it promotes or re-points a
+ * server, so a restart keeps the role the failover gave it, as `./star up --ha`'s servers do. On
+ * the command line, a promoted replica restarted with its first `--replicaof` came back a replica
+ * of its own replica, and the control plane had no primary (the long fault run, seed 2031078608).
+ */
+function configFile(dir: string, args: readonly string[]): string {
+  const path = join(dir, 'redis.conf');
+  if (!existsSync(path)) {
+    const lines: string[] = [];
+    for (const arg of args) {
+      if (arg.startsWith('--')) lines.push(arg.slice(2));
+      else if (lines.length > 0) lines[lines.length - 1] += ` ${arg === '' ? '""' : arg}`;
+    }
+    writeFileSync(path, lines.map((line) => `${line}\n`).join(''));
+  }
+  return path;
+}
+
 async function launchRedis(config: LaunchConfig): Promise<ServiceProcess> {
   const { port, dir, appendOnly } = config;
   const address = config.host?.address ?? '127.0.0.1';
@@ -112,12 +132,12 @@ async function launchRedis(config: LaunchConfig): Promise<ServiceProcess> {
     command: config.binary,
     ...(config.logFile && { logFile: config.logFile }),
     args: [
+      configFile(dir, config.args),
       ...['--port', String(port), '--bind', address, '--dir', dir, '--daemonize', 'no'],
       ...['--save', '', '--logfile', ''],
       // On a lab host clients come from other hosts, which protected mode (loopback only) refuses.
       ...(config.host ? ['--protected-mode', 'no'] : []),
       ...(appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
-      ...config.args,
     ],
   });
   let outcome: 'ready' | 'exited';

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SentinelTopology } from './sentinel-topology.js';
+import { waitFor } from './wait-for.js';
 
 describe('SentinelTopology', () => {
   let topology: SentinelTopology;
@@ -33,5 +36,18 @@ describe('SentinelTopology', () => {
     expect(await client.get('before')).toBe('1');
     await client.set('after', '2');
     expect(await client.get('after')).toBe('2');
+  }, 60_000);
+
+  it('a promoted replica restarted at once comes back as the primary (before: as a replica of its replica, and no primary at all)', async () => {
+    const port = await topology.primaryPort();
+    const promoted = topology.servers.get(port)!;
+    // Sentinel rewrote the promoted server's redis.conf when it promoted it.
+    await waitFor(() => !readFileSync(join(promoted.dir, 'redis.conf'), 'utf8').includes('replicaof'), {
+      description: 'the promotion written into redis.conf',
+      timeoutMs: 15_000,
+    });
+    await promoted.kill();
+    await promoted.restart();
+    expect(await topology.roleOf(port)).toBe('master');
   }, 60_000);
 });
